@@ -1,0 +1,305 @@
+"""The ``arpkit`` command line.
+
+Exit codes: 0 success; 2 bad input or a setting that cannot be used (the message says which
+file, row or element and field); 1 an internal error (a bug: please report it with the
+traceback printed by ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from arpkit.engine.errors import ArpkitError, InputError, Severity
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _add_read_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="files or folders (every file is recognised by its content)")
+    p.add_argument("--la", help="authority code (three-digit DfE number or E-code) for files "
+                                "that carry none (SSDA903, Annex A, population)")
+    p.add_argument("--period", type=int, metavar="YYYY",
+                   help="collection year (the year ending 31 March) when a file does not say")
+    p.add_argument("--encoding", help="force the text encoding of CSV files (e.g. cp1252)")
+    p.add_argument("--mapping", type=Path, help="YAML column mapping for a case-system extract")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="load an Annex A workbook even if some lists are missing (they are named)")
+    p.add_argument("--ignore-extra-columns", action="store_true",
+                   help="report unexpected CSV columns as warnings instead of errors")
+    p.add_argument("--allow-all-age-population", action="store_true",
+                   help="accept an all-age population table as a child denominator (biased; "
+                        "results are labelled)")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary output")
+
+
+def _settings(args: argparse.Namespace):
+    from arpkit.engine.records import ReadSettings
+
+    kwargs = dict(la_code=args.la, period=args.period, encoding=args.encoding,
+                  mapping=args.mapping, allow_partial=args.allow_partial,
+                  extra_columns="ignore" if args.ignore_extra_columns else "error")
+    if "allow_all_age_population" in ReadSettings.__dataclass_fields__:
+        kwargs["allow_all_age_population"] = args.allow_all_age_population
+    return ReadSettings(**kwargs)
+
+
+def _progress(quiet: bool):
+    from contextlib import nullcontext
+
+    if quiet:
+        return nullcontext(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(pulse_style="cyan"),
+                    TextColumn("{task.fields[rows]:,} rows, {task.fields[files]} files done"),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from arpkit.engine.importer import import_paths
+
+    with _progress(args.quiet) as progress:
+        task = progress.add_task("importing", total=None, rows=0, files=0) if progress else None
+
+        def report(label: str, rows: int, files: int) -> None:
+            if progress is not None:
+                progress.update(task, description=f"reading {label}", rows=rows, files=files)
+
+        summary = import_paths(args.paths, warehouse=args.warehouse, settings=_settings(args),
+                               progress=report)
+    if args.quiet:
+        return EXIT_OK
+    table = Table(title="Imported", show_lines=False)
+    for col in ("kind", "files", "LA", "period", "rows", "children", "events", "population",
+                "replaced"):
+        table.add_column(col, justify="right" if col in ("rows", "children", "events",
+                                                         "population") else "left")
+    for s in summary.imported:
+        table.add_row(s.kind, ", ".join(s.files), s.la_code or "", str(s.period or ""),
+                      f"{s.rows:,}", f"{s.children:,}", f"{s.events:,}", f"{s.population:,}",
+                      str(len(s.replaced)) if s.replaced else "")
+    out.print(table)
+    if summary.unchanged:
+        out.print(f"Already imported (unchanged, skipped): {', '.join(summary.unchanged)}")
+    for w in summary.warnings[:20]:
+        err.print(f"[yellow]{w}[/yellow]", markup=True, highlight=False)
+    if len(summary.warnings) > 20:
+        err.print(f"... and {len(summary.warnings) - 20} more warnings")
+    if summary.unmapped_labels:
+        n = sum(summary.unmapped_labels.values())
+        out.print(f"{len(summary.unmapped_labels)} ethnicity label(s) on {n:,} record(s) were not "
+                  "recognised and are counted as UNKNOWN: see `arpkit ethnicity unmapped`.")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from arpkit.engine.importer import validate_paths
+
+    problems = validate_paths(args.paths, _settings(args))
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    for p in problems:
+        (err if p.severity is Severity.ERROR else out).print(str(p), highlight=False, markup=False)
+    if not args.quiet:
+        out.print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from arpkit.engine.summary import summarise
+
+    s = summarise(args.warehouse)
+    _print_frame("Current imports", s.imports)
+    _print_frame("Children by ethnic group", s.children_by_group)
+    _print_frame("Events by period and stage", s.events_by_stage)
+    _print_frame("Population (denominators)", s.population)
+    out.print(f"Children whose ethnicity differs between returns: {s.conflicts:,}")
+    if len(s.unmapped_labels):
+        out.print(f"Unrecognised ethnicity labels: {len(s.unmapped_labels):,} "
+                  "(see `arpkit ethnicity unmapped`)")
+    return EXIT_OK
+
+
+def _print_frame(title: str, df) -> None:
+    table = Table(title=title)
+    for col in df.columns:
+        table.add_column(str(col), justify="right" if df[col].dtype.kind in "iuf" else "left")
+    for row in df.itertuples(index=False):
+        table.add_row(*("" if _isna(v) else f"{v:,}" if isinstance(v, int) else str(v)
+                        for v in row))
+    out.print(table)
+
+
+def _isna(v: object) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from arpkit.synth import generate
+
+    formats = tuple(f.strip() for f in args.formats.split(",")) if args.formats else None
+    kwargs = {"children": args.children, "seed": args.seed, "period": args.period,
+              "config": args.config, "la_code": args.la}
+    if formats:
+        kwargs["formats"] = formats
+    result = generate(args.out, **kwargs)
+    if not args.quiet:
+        files = getattr(result, "files", None) or []
+        out.print(f"Wrote a synthetic authority ({args.children:,} children, seed {args.seed}, "
+                  f"period {args.period}) to {args.out}")
+        for f in files:
+            out.print(f"  {f}")
+    return EXIT_OK
+
+
+def cmd_ethnicity_unmapped(args: argparse.Namespace) -> int:
+    from arpkit.engine.summary import summarise
+
+    df = summarise(args.warehouse).unmapped_labels
+    if df.empty:
+        out.print("Every ethnicity label in the warehouse was recognised.")
+        return EXIT_OK
+    _print_frame("Unrecognised ethnicity labels (counted as UNKNOWN)", df)
+    out.print("Record a decision with: arpkit ethnicity map LABEL CODE")
+    return EXIT_OK
+
+
+def cmd_ethnicity_map(args: argparse.Namespace) -> int:
+    from arpkit.engine.ethnicity_mapping import default_path, record_decision
+
+    path = args.mapping_file or default_path()
+    ov = record_decision(path, args.label, args.code, by=args.by or _whoami(), note=args.note)
+    out.print(f"Recorded {args.label!r} -> {args.code} in {path} (version {ov.version}). "
+              "The next import applies it.")
+    return EXIT_OK
+
+
+def cmd_ethnicity_history(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from arpkit.engine.ethnicity_mapping import default_path, history
+
+    rows = history(args.mapping_file or default_path())
+    if not rows:
+        out.print("No mapping decisions recorded yet.")
+        return EXIT_OK
+    _print_frame("Ethnicity mapping decisions", pd.DataFrame(rows))
+    return EXIT_OK
+
+
+def _whoami() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from arpkit.engine.warehouse import export_parquet
+
+    for p in export_parquet(args.warehouse, args.out):
+        if not args.quiet:
+            out.print(str(p))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arpkit", description="Anti-racist practice toolkit for children's services.")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def wh(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--warehouse", "-w", default=None,
+                       help="DuckDB warehouse file (default $ARPKIT_WAREHOUSE or ./arpkit.duckdb)")
+
+    p = sub.add_parser("import", help="import returns into the warehouse (one transaction)")
+    wh(p)
+    _add_read_options(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("validate", help="report every problem in files without importing")
+    _add_read_options(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("summary", help="what is in the warehouse")
+    wh(p)
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("synth", help="write a synthetic authority in the real formats")
+    p.add_argument("--children", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--period", type=int, required=True, metavar="YYYY")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--config", type=Path, help="YAML of shares, rates and group multipliers")
+    p.add_argument("--formats", help="comma list of cin_census,ssda903,annex_a,population")
+    p.add_argument("--la", default="999", help="authority code written into the files")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_synth)
+
+    eth = sub.add_parser("ethnicity", help="review and map ethnicity labels")
+    esub = eth.add_subparsers(dest="ethnicity_command", required=True)
+    p = esub.add_parser("unmapped", help="labels the normaliser did not recognise, with counts")
+    wh(p)
+    p.set_defaults(func=cmd_ethnicity_unmapped)
+    p = esub.add_parser("map", help="record a mapping decision: LABEL means CODE")
+    p.add_argument("label")
+    p.add_argument("code")
+    p.add_argument("--by", help="who decided (default: your login name)")
+    p.add_argument("--note")
+    p.add_argument("--mapping-file", type=Path)
+    p.set_defaults(func=cmd_ethnicity_map)
+    p = esub.add_parser("history", help="every mapping decision, in order")
+    p.add_argument("--mapping-file", type=Path)
+    p.set_defaults(func=cmd_ethnicity_history)
+
+    p = sub.add_parser("export-parquet", help="write every warehouse table as Parquet")
+    wh(p)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_export_parquet)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    except ArpkitError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was changed by the unfinished command")
+        return EXIT_INTERNAL
+    except Exception:
+        if args.debug:
+            traceback.print_exc()
+        else:
+            err.print("internal error (a bug in arpkit); rerun with --debug for the traceback",
+                      markup=False)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

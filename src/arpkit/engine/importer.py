@@ -1,0 +1,411 @@
+"""Import statutory returns into the warehouse: detect, read, pseudonymise, normalise, write.
+
+All files named in one call are imported in ONE DuckDB transaction.  If any file has an error,
+nothing lands and every problem in every file is reported together.  Re-importing a file that
+is already in the warehouse (same SHA-256) is a no-op; importing a newer return for the same
+authority, kind and collection year replaces the older one in the same transaction.
+
+Privacy happens here, before anything is stored: the authority's child id becomes an HMAC key
+(``pseudonymise.py``), the date of birth is degraded to the first of its month, and the raw
+ethnicity label is mapped to a DfE code (``ethnicity.py``) with the label kept for review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from arpkit.engine import warehouse as wh
+from arpkit.engine.detect import Detected, detect
+from arpkit.engine.errors import ConfigError, InputError, Problem, Severity
+from arpkit.engine.la_codes import canonical_la_code
+from arpkit.engine.pseudonymise import Pseudonymiser
+from arpkit.engine.records import Chunk, Reader, ReadSettings
+
+#: Order in which sources are trusted for a child's characteristics when returns of the same
+#: period disagree (a later period always wins first).
+SOURCE_RANK = {"cin_census": 1, "ssda903": 2, "annex_a": 3, "case_extract": 4}
+
+ProgressCallback = Callable[[str, int, int], None]
+"""``progress(file_label, rows_done_in_this_read, files_done)``."""
+
+
+@dataclass
+class ImportedSource:
+    import_id: str
+    kind: str
+    files: list[str]
+    la_code: str | None
+    period: int | None
+    rows: int
+    children: int = 0
+    events: int = 0
+    population: int = 0
+    replaced: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    batch_id: str
+    imported: list[ImportedSource] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    unmapped_labels: Counter[str] = field(default_factory=Counter)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _normaliser():
+    from arpkit.engine.ethnicity import EthnicityNormaliser
+
+    # The warehouse always stores the DfE/ONS grouping (CHNE under Asian); metrics regroup CHNE
+    # on request, so one warehouse serves both conventions.
+    return EthnicityNormaliser(chinese_group="asian")
+
+
+class _Writer:
+    """Turns one reader's chunks into warehouse rows (inside the caller's transaction)."""
+
+    CHILD_COLS = [c for c, _ in wh.TABLES["child_sources"]]
+    EVENT_COLS = [c for c, _ in wh.TABLES["events"]]
+    POP_COLS = [c for c, _ in wh.TABLES["population"]]
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, import_id: str, kind: str,
+                 pseudonymiser: Pseudonymiser, normaliser) -> None:
+        self.con = con
+        self.import_id = import_id
+        self.kind = kind
+        self.pseudo = pseudonymiser
+        self.norm = normaliser
+        self.labels: Counter[str | None] = Counter()
+        self.children = self.events = self.population = 0
+
+    def write(self, chunk: Chunk, la_code: str) -> None:
+        key = self.pseudo.key_for
+        if chunk.children:
+            rows = []
+            for c in chunk.children:
+                n = self.norm.normalise(c.ethnicity_label)
+                self.labels[c.ethnicity_label] += 1
+                bm = c.birth_date.replace(day=1) if c.birth_date else None
+                rows.append((key(la_code, c.source_child_id), la_code, self.kind, None,
+                             self.import_id, n.code, n.group, c.ethnicity_label, c.sex, bm,
+                             c.disabled, c.uasc))
+            self._insert("child_sources", self.CHILD_COLS, rows, _CHILD_TYPES)
+            self.children += len(rows)
+        if chunk.events:
+            rows = [(key(la_code, e[0]), la_code, *e[1:], self.kind, None, self.import_id)
+                    for e in chunk.events]
+            self._insert("events", self.EVENT_COLS, rows, _EVENT_TYPES)
+            self.events += len(rows)
+        if chunk.population:
+            rows = [(canonical_la_code(p.la_code) if p.la_code else la_code, *p[1:],
+                     self.import_id) for p in chunk.population]
+            self._insert("population", self.POP_COLS, rows, _POP_TYPES)
+            self.population += len(rows)
+
+    def _insert(self, table: str, cols: list[str], rows: list[tuple],
+                types: dict[str, pa.DataType]) -> None:
+        arrays = [pa.array(list(col), type=types[name]) for name, col in zip(cols, zip(*rows),
+                                                                            strict=True)]
+        batch = pa.Table.from_arrays(arrays, names=cols)  # noqa: F841 - read by DuckDB below
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
+
+
+_S, _D, _B, _I = pa.string(), pa.date32(), pa.bool_(), pa.int64()
+_CHILD_TYPES = dict(zip(_Writer.CHILD_COLS, [_S, _S, _S, _I, _S, _S, _S, _S, _S, _D, _B, _B],
+                        strict=True))
+_EVENT_TYPES = dict(zip(_Writer.EVENT_COLS, [_S, _S, _S, _D, _D, _S, _S, _B, _S, _S, _S, _S, _S,
+                                             _S, _S, _S, _I, _S], strict=True))
+_POP_TYPES = dict(zip(_Writer.POP_COLS, [_S, _I, _S, _S, _S, _S, _I, _S, _S, _S], strict=True))
+
+
+def validate_paths(paths: Sequence[Path | str], settings: ReadSettings | None = None,
+                   progress: ProgressCallback | None = None) -> list[Problem]:
+    """Read every file and return all problems found, writing nothing."""
+    settings = settings or ReadSettings()
+    problems: list[Problem] = []
+    la_from_cin: str | None = None
+    for det in detect(paths, settings):
+        reader = det.reader_class(det.paths, settings)
+        rows = 0
+        for chunk in reader.chunks():
+            rows += len(chunk)
+            if progress:
+                progress(", ".join(reader.meta.files), rows, 0)
+        problems.extend(reader.problems.problems)
+        if reader.kind == "cin_census" and reader.meta.la_code:
+            la_from_cin = la_from_cin or reader.meta.la_code
+        la_problem = _la_problem(reader, settings, la_from_cin)
+        if la_problem:
+            problems.append(la_problem)
+    return problems
+
+
+def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = None,
+                 settings: ReadSettings | None = None, imported_by: str | None = None,
+                 progress: ProgressCallback | None = None,
+                 pseudonymiser: Pseudonymiser | None = None) -> ImportSummary:
+    """Import files into the warehouse in one transaction; raise :class:`InputError` (and change
+    nothing) if any file has an error."""
+    settings = settings or ReadSettings()
+    if settings.la_code:
+        settings = replace(settings, la_code=canonical_la_code(settings.la_code))
+    detected = detect(paths, settings)
+    summary = ImportSummary(batch_id=uuid.uuid4().hex)
+    pseudo = pseudonymiser or Pseudonymiser()
+    norm = _normaliser()
+    who = imported_by or _whoami()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+    with wh.open_duckdb(warehouse) as con:
+        current = {r[0] for r in con.execute(
+            "SELECT sha256 FROM imports WHERE status = 'current'").fetchall()}
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _import_all(con, detected, settings, summary, pseudo, norm, who, now, current,
+                        progress)
+            if summary.imported:
+                _rebuild_children(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return summary
+
+
+def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: ImportSummary,
+                pseudo: Pseudonymiser, norm, who: str, now: dt.datetime, current: set[str],
+                progress: ProgressCallback | None) -> None:
+    all_problems: list[Problem] = []
+    truncated = 0
+    la_from_cin: str | None = None
+    failed = False
+    files_done = 0
+    for det in detected:
+        hashes = {p: sha256_file(p) for p in det.paths}
+        combined = (next(iter(hashes.values())) if len(hashes) == 1 else
+                    hashlib.sha256("\n".join(sorted(hashes.values())).encode()).hexdigest())
+        names = [p.name for p in det.paths]
+        if combined in current:
+            summary.unchanged.extend(names)
+            files_done += len(names)
+            continue
+        reader = det.reader_class(det.paths, settings)
+        import_id = uuid.uuid4().hex
+        writer = _Writer(con, import_id, reader.kind, pseudo, norm)
+        la_code: str | None = None
+        rows_seen = 0
+        for chunk in reader.chunks():
+            rows_seen += len(chunk)
+            if la_code is None:
+                la_code = _resolve_la(reader, settings, la_from_cin)
+            failed = failed or reader.problems.has_errors or la_code is None
+            if not failed:
+                writer.write(chunk, la_code)  # type: ignore[arg-type]
+            if progress:
+                progress(", ".join(names), rows_seen, files_done)
+        files_done += len(names)
+        if la_code is None:
+            la_code = _resolve_la(reader, settings, la_from_cin)
+        la_problem = _la_problem(reader, settings, la_from_cin)
+        if la_problem:
+            reader.problems.add(la_problem)
+        if reader.kind == "cin_census" and reader.meta.la_code and la_from_cin is None:
+            la_from_cin = canonical_la_code(reader.meta.la_code)
+        all_problems.extend(reader.problems.problems)
+        truncated += reader.problems.truncated
+        if reader.problems.has_errors:
+            failed = True
+            continue
+        if failed:
+            continue
+        period = reader.meta.period
+        for table in ("child_sources", "events"):
+            con.execute(f"UPDATE {table} SET period = ? WHERE import_id = ?", [period, import_id])
+        replaced = _replace_older(con, reader.kind, la_code, period, import_id, names)
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL)",
+            [import_id, summary.batch_id, ", ".join(names), combined, reader.kind, la_code,
+             period, reader.meta.rows or rows_seen, now, who],
+        )
+        for p, digest in hashes.items():
+            con.execute("INSERT INTO import_files VALUES (?, ?, ?, ?)",
+                        [import_id, p.name, digest, p.stat().st_size])
+        _record_labels(con, import_id, reader.kind, writer, norm, summary)
+        summary.imported.append(ImportedSource(
+            import_id, reader.kind, names, la_code, period, reader.meta.rows or rows_seen,
+            writer.children, writer.events, writer.population, replaced))
+    summary.warnings = [p for p in all_problems if p.severity is Severity.WARNING]
+    if failed:
+        raise InputError(all_problems, truncated=truncated, summary=(
+            f"{sum(p.severity is Severity.ERROR for p in all_problems)} problem(s) found; "
+            "nothing was imported (the warehouse is unchanged)"))
+
+
+def _resolve_la(reader: Reader, settings: ReadSettings, la_from_cin: str | None) -> str | None:
+    own = reader.meta.la_code
+    if own:
+        try:
+            return canonical_la_code(own)
+        except ConfigError:
+            return None
+    if reader.kind == "population":
+        # Population rows may carry their own LA code; the import's code is only a default.
+        return settings.la_code or la_from_cin or ""
+    return settings.la_code or la_from_cin
+
+
+def _la_problem(reader: Reader, settings: ReadSettings, la_from_cin: str | None) -> Problem | None:
+    files = ", ".join(reader.meta.files)
+    own = reader.meta.la_code
+    if own:
+        try:
+            own_c = canonical_la_code(own)
+        except ConfigError as exc:
+            return Problem(files, "", "la_code", own, str(exc))
+        if settings.la_code and own_c != settings.la_code:
+            return Problem(files, "", "la_code", own,
+                           f"the file says authority {own_c} but --la {settings.la_code} was "
+                           "given; import each authority separately")
+        return None
+    if reader.kind in ("population",) or settings.la_code or la_from_cin:
+        return None
+    return Problem(files, "", "la_code", None,
+                   f"a {reader.kind} file carries no authority code: pass --la CODE, or import "
+                   "a CIN census file of the same authority in the same import")
+
+
+def _replace_older(con, kind: str, la_code: str | None, period: int | None, import_id: str,
+                   names: list[str]) -> list[str]:
+    """Retire current imports that this one supersedes; delete their rows."""
+    if kind == "population":
+        key_rows = con.execute(
+            "SELECT DISTINCT source, coalesce(vintage, '') FROM population WHERE import_id = ?",
+            [import_id]).fetchall()
+        olds = []
+        for (old_id,) in con.execute(
+                "SELECT import_id FROM imports WHERE status = 'current' AND kind = 'population' "
+                "AND la_code IS NOT DISTINCT FROM ?", [la_code]).fetchall():
+            old_keys = con.execute(
+                "SELECT DISTINCT source, coalesce(vintage, '') FROM population "
+                "WHERE import_id = ?", [old_id]).fetchall()
+            if sorted(old_keys) == sorted(key_rows):
+                olds.append(old_id)
+    elif kind == "case_extract":
+        olds = [r[0] for r in con.execute(
+            "SELECT import_id FROM imports WHERE status = 'current' AND kind = ? AND la_code = ? "
+            "AND file_name = ?", [kind, la_code, ", ".join(names)]).fetchall()]
+    else:
+        olds = [r[0] for r in con.execute(
+            "SELECT import_id FROM imports WHERE status = 'current' AND kind = ? AND la_code = ? "
+            "AND period IS NOT DISTINCT FROM ?", [kind, la_code, period]).fetchall()]
+    for old in olds:
+        _delete_rows(con, old)
+        con.execute("UPDATE imports SET status = 'superseded', replaced_by = ? WHERE import_id = ?",
+                    [import_id, old])
+    return olds
+
+
+def _delete_rows(con, import_id: str) -> None:
+    for table in wh.IMPORT_OWNED:
+        con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+
+
+def _record_labels(con, import_id: str, kind: str, writer: _Writer, norm,
+                   summary: ImportSummary) -> None:
+    rows = []
+    for label, n in writer.labels.items():
+        res = norm.normalise(label)
+        rows.append((import_id, kind, label, res.code, res.group, bool(res.recognised), n))
+        if label is not None and str(label).strip() and not res.recognised:
+            summary.unmapped_labels[label] += n
+    if rows:
+        con.executemany("INSERT INTO ethnicity_labels VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def rollback_import(import_id: str, *, warehouse: str | Path | None = None) -> None:
+    """Remove one import's rows (used by the web platform's import history)."""
+    with wh.open_duckdb(warehouse) as con:
+        found = con.execute("SELECT status FROM imports WHERE import_id = ?",
+                            [import_id]).fetchone()
+        if not found:
+            raise ConfigError(f"no import {import_id!r} in the warehouse")
+        if found[0] != "current":
+            raise ConfigError(f"import {import_id} is {found[0]}, not current")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _delete_rows(con, import_id)
+            con.execute("UPDATE imports SET status = 'rolled_back' WHERE import_id = ?",
+                        [import_id])
+            _rebuild_children(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+_REBUILD_CHILDREN = """
+CREATE OR REPLACE TABLE children AS
+WITH s AS (
+  SELECT cs.*, i.imported_at,
+         CASE cs.source WHEN 'cin_census' THEN 1 WHEN 'ssda903' THEN 2 WHEN 'annex_a' THEN 3
+              ELSE 4 END AS source_rank,
+         cs.ethnicity_group NOT IN ('UNKNOWN') AS has_ethnicity,
+         cs.ethnicity_group NOT IN ('UNKNOWN', 'REFUSED', 'NOT_OBTAINED') AS known
+  FROM child_sources cs JOIN imports i USING (import_id)
+)
+SELECT
+  child_key,
+  first(la_code) AS la_code,
+  first(ethnicity_code ORDER BY has_ethnicity DESC, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS ethnicity_code,
+  first(ethnicity_group ORDER BY has_ethnicity DESC, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS ethnicity_group,
+  first(ethnicity_source_label ORDER BY has_ethnicity DESC, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS ethnicity_source_label,
+  first(sex ORDER BY sex IS NULL, sex = 'U', period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS sex,
+  first(birth_month ORDER BY birth_month IS NULL, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS birth_month,
+  first(disabled ORDER BY disabled IS NULL, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS disabled,
+  first(uasc ORDER BY uasc IS NULL, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS uasc,
+  first(source ORDER BY has_ethnicity DESC, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS ethnicity_source,
+  first(period ORDER BY has_ethnicity DESC, period DESC NULLS LAST, source_rank,
+        imported_at DESC) AS ethnicity_period,
+  (count(DISTINCT ethnicity_code) FILTER (WHERE known AND ethnicity_code IS NOT NULL) > 1
+   OR count(DISTINCT ethnicity_group) FILTER (WHERE known) > 1) AS ethnicity_conflict
+FROM s
+GROUP BY child_key
+"""
+
+
+def _rebuild_children(con) -> None:
+    """One row per child: the most recent return's recorded ethnicity wins; disagreements
+    between returns are flagged (the detail stays in ``child_sources`` for the quality report)."""
+    con.execute(_REBUILD_CHILDREN)
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
