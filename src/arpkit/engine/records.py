@@ -146,6 +146,8 @@ class ReadSettings:
     ``"ignore"`` (reported as a warning).  ``allow_partial`` lets an Annex A workbook with lists
     missing load (the missing lists are still reported).  ``encoding`` forces a text encoding.
     ``mapping`` is the YAML mapping path for a case-system extract.
+    ``allow_all_age_population`` lets the all-age ONS TS021 table load as a (labelled) population
+    although it is not a child denominator (methods.md §6.1).
     """
 
     la_code: str | None = None
@@ -156,6 +158,7 @@ class ReadSettings:
     encoding: str | None = None
     mapping: Path | None = None
     chunk_size: int = 50_000
+    allow_all_age_population: bool = False
 
 
 class Reader:
