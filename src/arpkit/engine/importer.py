@@ -72,10 +72,14 @@ def sha256_file(path: Path) -> str:
 
 def _normaliser():
     from arpkit.engine.ethnicity import EthnicityNormaliser
+    from arpkit.engine.ethnicity_mapping import default_path
 
     # The warehouse always stores the DfE/ONS grouping (CHNE under Asian); metrics regroup CHNE
-    # on request, so one warehouse serves both conventions.
-    return EthnicityNormaliser(chinese_group="asian")
+    # on request, so one warehouse serves both conventions.  The authority's own label
+    # decisions (`arpkit ethnicity map`) are applied on every import.
+    overrides = default_path()
+    return EthnicityNormaliser(chinese_group="asian",
+                               overrides=overrides if overrides.exists() else None)
 
 
 class _Writer:
@@ -217,7 +221,11 @@ def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: 
                 la_code = _resolve_la(reader, settings, la_from_cin)
             failed = failed or reader.problems.has_errors or la_code is None
             if not failed:
-                writer.write(chunk, la_code)  # type: ignore[arg-type]
+                try:
+                    writer.write(chunk, la_code)  # type: ignore[arg-type]
+                except ConfigError as exc:  # e.g. a population row for an unknown area code
+                    reader.problems.error(", ".join(names), "", "la_code", None, str(exc))
+                    failed = True
             if progress:
                 progress(", ".join(names), rows_seen, files_done)
         files_done += len(names)
