@@ -135,8 +135,8 @@ def _print_frame(title: str, df) -> None:
     for col in df.columns:
         table.add_column(str(col), justify="right" if df[col].dtype.kind in "iuf" else "left")
     for row in df.itertuples(index=False):
-        table.add_row(*("" if _isna(v) else f"{v:,}" if isinstance(v, int) else str(v)
-                        for v in row))
+        table.add_row(*("" if _isna(v) else f"{v:,}" if isinstance(v, int) and col != "period"
+                        else str(v) for col, v in zip(df.columns, row, strict=True)))
     out.print(table)
 
 
@@ -159,7 +159,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         kwargs["formats"] = formats
     result = generate(args.out, **kwargs)
     if not args.quiet:
-        files = getattr(result, "files", None) or []
+        files = list(result.files.values())
         out.print(f"Wrote a synthetic authority ({args.children:,} children, seed {args.seed}, "
                   f"period {args.period}) to {args.out}")
         for f in files:
@@ -220,6 +220,22 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from arpkit.engine.metrics import metrics, write_table
+
+    df = metrics(args.warehouse, period=args.period, suppression=args.suppression,
+                 threshold=args.threshold, chinese_group=args.chinese_group,
+                 reference_code=args.reference_code, reference_group=args.reference_group,
+                 la_codes=[args.la] if args.la else None,
+                 population_source=args.population_source)
+    write_table(df, args.out)
+    if not args.quiet:
+        pops = "; ".join(f"{p}: {v or 'none loaded'}" for p, v in df.attrs["population"].items())
+        out.print(f"Wrote {len(df):,} rows to {args.out} (suppression {args.suppression}, "
+                  f"Chinese children counted as {args.chinese_group}; denominators {pops})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arpkit", description="Anti-racist practice toolkit for children's services.")
@@ -269,6 +285,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = esub.add_parser("history", help="every mapping decision, in order")
     p.add_argument("--mapping-file", type=Path)
     p.set_defaults(func=cmd_ethnicity_history)
+
+    p = sub.add_parser("metrics", help="disproportionality metrics table (CSV/Parquet/JSON)")
+    wh(p)
+    p.add_argument("--period", type=int, metavar="YYYY",
+                   help="collection year (default: every period in the warehouse)")
+    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
+                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
+                        "none: for analysts inside the authority")
+    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
+    p.add_argument("--chinese-group", choices=("asian", "other"), default="asian")
+    p.add_argument("--reference-code", default="WBRI")
+    p.add_argument("--reference-group", default="WHITE")
+    p.add_argument("--la", help="limit to one authority (default: all in the warehouse)")
+    p.add_argument("--population-source", help="denominator source to use when several exist")
+    p.add_argument("--out", type=Path, required=True,
+                   help="output file: .csv (default), .parquet or .json")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("export-parquet", help="write every warehouse table as Parquet")
     wh(p)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arpkit.engine.errors import InputError, Problem
+from arpkit.engine.errors import InputError, Problem, Severity
 from arpkit.engine.records import Reader, ReadSettings
 
 #: (module, class) of every reader, in the order they are asked.  The case-system extract is
@@ -50,17 +50,18 @@ class Detected:
         return self.reader_class.kind
 
 
-def expand(paths: Iterable[Path | str]) -> list[Path]:
-    """Files named on the command line; directories are walked (hidden files skipped)."""
-    files: list[Path] = []
+def expand(paths: Iterable[Path | str]) -> list[tuple[Path, bool]]:
+    """Files named on the command line, each with whether it was named (True) or found by
+    walking a folder (False); hidden files in folders are skipped."""
+    files: list[tuple[Path, bool]] = []
     for p in map(Path, paths):
         if p.is_dir():
             files.extend(
-                f for f in sorted(p.rglob("*"))
+                (f, False) for f in sorted(p.rglob("*"))
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
         else:
-            files.append(p)
+            files.append((p, True))
     return files
 
 
@@ -81,7 +82,8 @@ def detect_one(path: Path, settings: ReadSettings) -> type[Reader] | Problem:
                 return cls
         except Exception:  # a sniff that chokes on another format's bytes is a "no"
             continue
-    return Problem(str(path), "", "", None, f"is not a kind of file arpkit knows; expected {EXPECTED}")
+    return Problem(str(path), "", "", None,
+                   f"is not a kind of file arpkit knows; expected {EXPECTED}")
 
 
 def _sniff(cls: type[Reader], path: Path, head: bytes, settings: ReadSettings) -> bool:
@@ -92,15 +94,24 @@ def _sniff(cls: type[Reader], path: Path, head: bytes, settings: ReadSettings) -
         return bool(cls.sniff(path, head))
 
 
-def detect(paths: Sequence[Path | str], settings: ReadSettings) -> list[Detected]:
-    """Group files into reads.  All SSDA903 tables in one folder form one return."""
+def detect(paths: Sequence[Path | str], settings: ReadSettings,
+           skipped: list[Problem] | None = None) -> list[Detected]:
+    """Group files into reads.  All SSDA903 tables in one folder form one return.
+
+    A file named explicitly that is not a return is an error; one found by walking a folder is
+    skipped, with a warning appended to ``skipped``."""
     problems: list[Problem] = []
+    skipped = skipped if skipped is not None else []
     groups: dict[tuple[str, str], Detected] = {}
     singles: list[Detected] = []
-    for path in expand(paths):
+    for path, named in expand(paths):
         found = detect_one(path, settings)
         if isinstance(found, Problem):
-            problems.append(found)
+            if named:
+                problems.append(found)
+            else:  # a folder may hold notes, truth files, etc.: skip them, but say so
+                skipped.append(Problem(found.file, "", "", None, f"skipped: {found.message}",
+                                       Severity.WARNING))
             continue
         if found.kind == "ssda903" and path.suffix.lower() != ".xml":
             key = (found.kind, str(path.parent.resolve()))

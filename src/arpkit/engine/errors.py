@@ -34,10 +34,12 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        where = ", ".join(p for p in (self.file, self.location) if p)
-        what = f" field {self.field}" if self.field else ""
-        val = f" value {self.value!r}" if self.value is not None else ""
-        return f"{self.severity}: {where}:{what}{val}: {self.message}"
+        head = ", ".join(p for p in (self.file, self.location) if p)
+        what = " ".join(p for p in (f"field {self.field}" if self.field else "",
+                                    f"value {self.value!r}" if self.value is not None else "")
+                        if p)
+        parts = [p for p in (head, what) if p]
+        return f"{self.severity}: {': '.join([*parts, self.message])}"
 
 
 @dataclass

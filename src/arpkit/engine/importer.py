@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pyarrow as pa
@@ -85,9 +86,9 @@ def _normaliser():
 class _Writer:
     """Turns one reader's chunks into warehouse rows (inside the caller's transaction)."""
 
-    CHILD_COLS = [c for c, _ in wh.TABLES["child_sources"]]
-    EVENT_COLS = [c for c, _ in wh.TABLES["events"]]
-    POP_COLS = [c for c, _ in wh.TABLES["population"]]
+    CHILD_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["child_sources"]]
+    EVENT_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["events"]]
+    POP_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["population"]]
 
     def __init__(self, con: duckdb.DuckDBPyConnection, import_id: str, kind: str,
                  pseudonymiser: Pseudonymiser, normaliser) -> None:
@@ -125,8 +126,9 @@ class _Writer:
 
     def _insert(self, table: str, cols: list[str], rows: list[tuple],
                 types: dict[str, pa.DataType]) -> None:
-        arrays = [pa.array(list(col), type=types[name]) for name, col in zip(cols, zip(*rows),
-                                                                            strict=True)]
+        columns = zip(*rows, strict=True)
+        arrays = [pa.array(list(col), type=types[name])
+                  for name, col in zip(cols, columns, strict=True)]
         batch = pa.Table.from_arrays(arrays, names=cols)  # noqa: F841 - read by DuckDB below
         self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
 
@@ -145,7 +147,7 @@ def validate_paths(paths: Sequence[Path | str], settings: ReadSettings | None = 
     settings = settings or ReadSettings()
     problems: list[Problem] = []
     la_from_cin: str | None = None
-    for det in detect(paths, settings):
+    for det in detect(paths, settings, problems):
         reader = det.reader_class(det.paths, settings)
         rows = 0
         for chunk in reader.chunks():
@@ -170,7 +172,8 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
     settings = settings or ReadSettings()
     if settings.la_code:
         settings = replace(settings, la_code=canonical_la_code(settings.la_code))
-    detected = detect(paths, settings)
+    skipped: list[Problem] = []
+    detected = detect(paths, settings, skipped)
     summary = ImportSummary(batch_id=uuid.uuid4().hex)
     pseudo = pseudonymiser or Pseudonymiser()
     norm = _normaliser()
@@ -182,6 +185,7 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
             "SELECT sha256 FROM imports WHERE status = 'current'").fetchall()}
         con.execute("BEGIN TRANSACTION")
         try:
+            summary.warnings.extend(skipped)
             _import_all(con, detected, settings, summary, pseudo, norm, who, now, current,
                         progress)
             if summary.imported:
@@ -259,7 +263,7 @@ def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: 
         summary.imported.append(ImportedSource(
             import_id, reader.kind, names, la_code, period, reader.meta.rows or rows_seen,
             writer.children, writer.events, writer.population, replaced))
-    summary.warnings = [p for p in all_problems if p.severity is Severity.WARNING]
+    summary.warnings.extend(p for p in all_problems if p.severity is Severity.WARNING)
     if failed:
         raise InputError(all_problems, truncated=truncated, summary=(
             f"{sum(p.severity is Severity.ERROR for p in all_problems)} problem(s) found; "

@@ -82,7 +82,7 @@ def event(source_child_id: str, stage: str, start_date: dt.date, end_date: dt.da
           need_code: str | None = None, category_of_abuse: str | None = None,
           legal_status: str | None = None, placement: str | None = None,
           rne: str | None = None, detail: str | None = None) -> EventRecord:
-    """Build an :class:`EventRecord` by keyword (readers on a hot path may build tuples directly)."""
+    """Build an :class:`EventRecord` by keyword (hot-path readers may build tuples directly)."""
     return EventRecord(source_child_id, stage, start_date, end_date, team, referral_source,
                        referral_nfa, closure_reason, need_code, category_of_abuse, legal_status,
                        placement, rne, detail)
