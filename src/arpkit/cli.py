@@ -236,6 +236,20 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_funnel(args: argparse.Namespace) -> int:
+    from arpkit.engine.metrics import write_table
+    from arpkit.engine.teams import team_funnel
+
+    df = team_funnel(args.warehouse, args.period, suppression=args.suppression,
+                     threshold=args.threshold, chinese_group=args.chinese_group)
+    write_table(df, args.out)
+    if not args.quiet:
+        flagged = df[df["classification"].fillna("Not significant") != "Not significant"]
+        out.print(f"Wrote {len(df):,} team rows to {args.out}; {len(flagged):,} outside the "
+                  "95% funnel limits")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arpkit", description="Anti-racist practice toolkit for children's services.")
@@ -303,6 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output file: .csv (default), .parquet or .json")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("funnel", help="teams against the authority, with funnel-plot limits")
+    wh(p)
+    p.add_argument("--period", type=int, metavar="YYYY", help="default: the latest period")
+    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe")
+    p.add_argument("--threshold", type=int, default=5)
+    p.add_argument("--chinese-group", choices=("asian", "other"), default="asian")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_funnel)
 
     p = sub.add_parser("export-parquet", help="write every warehouse table as Parquet")
     wh(p)

@@ -128,9 +128,24 @@ def qualifying_children(con, period: int, sources: dict[str, str | None],
     key = ["stage", "basis", "child_key"]
     first = j.group_by(key).agg(first_date=j.count_date.min())
     k = j.join(first, key).filter(lambda t: t.count_date == t.first_date)
-    return k.group_by(key).agg(
+    q = k.group_by(key).agg(
         la_code=k.la_code.min(), count_date=k.count_date.min(), team=k.team.min(),
     )
+    return _fill_team(con, q, period)
+
+
+def _fill_team(con, q: ir.Table, period: int) -> ir.Table:
+    """The CIN census and SSDA903 record no team; Annex A and extracts do.  Where the counting
+    event has none, take the team another source records for the same child at the same stage
+    in the period (alphabetically first, so every backend agrees).  No team is borrowed from
+    another stage: that would give teams only the children who went further, and bias every
+    team comparison."""
+    e = con.table("events")
+    t = e.filter(e.team.notnull(), (e.period == period) | e.period.isnull())
+    by_stage = t.group_by(["child_key", "stage"]).agg(stage_team=t.team.min())
+    j = q.left_join(by_stage, (q.child_key == by_stage.child_key) & (q.stage == by_stage.stage))
+    return j.select(*(j[c] for c in q.columns if c != "team"),
+                    team=ibis.coalesce(j.team, j.stage_team))
 
 
 def converted_children(con, period: int, sources: dict[str, str | None],

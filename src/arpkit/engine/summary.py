@@ -38,7 +38,7 @@ def summarise(warehouse: str | Path | None = None) -> WarehouseSummary:
             "SELECT period, stage, source, count(*) AS events, count(DISTINCT child_key) AS "
             "children FROM events GROUP BY ALL ORDER BY period, stage, source").df()
         population = con.execute(
-            "SELECT la_code, period, source, vintage, sum(population) AS population "
+            "SELECT la_code, period, source, vintage, sum(population)::BIGINT AS population "
             "FROM population GROUP BY ALL ORDER BY la_code, period, source").df()
         conflicts = con.execute(
             "SELECT count(*) FROM children WHERE ethnicity_conflict").fetchone()[0]
