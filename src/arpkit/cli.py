@@ -127,7 +127,46 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if len(s.unmapped_labels):
         out.print(f"Unrecognised ethnicity labels: {len(s.unmapped_labels):,} "
                   "(see `arpkit ethnicity unmapped`)")
+    if args.headline and len(s.imports):
+        _print_headline(args.warehouse)
     return EXIT_OK
+
+
+def _print_headline(warehouse) -> None:
+    """Rates per 10,000 and disparity ratios at 31 March for the latest period (suppressed)."""
+    from arpkit.engine.metrics import metrics, periods_present
+    from arpkit.engine.warehouse import connect
+
+    present = periods_present(connect(warehouse))
+    if not present:
+        return
+    period = present[-1]
+    df = metrics(warehouse, period=period)
+    pick = df[(df["basis"] == "at_31_march") & (df["breakdown"] == "ethnicity_group")
+              & df["stage"].isin(["cin", "cp_plan", "cla"])]
+    rates = pick[pick["measure"] == "rate_per_10k"].set_index(["stage", "group"])
+    ratio = pick[pick["measure"] == "disparity_ratio"].set_index(["stage", "group"])
+    table = Table(title=f"Headline, 31 March {period}: rate per 10,000 children and ratio to "
+                        "White children (95% CI; c = suppressed)")
+    for col in ("stage", "group", "children", "rate per 10,000", "ratio to White"):
+        table.add_column(col, justify="left" if col in ("stage", "group") else "right")
+
+    def fmt(v, lo, hi) -> str:
+        return "" if _isna(v) else f"{v:.1f} ({lo:.1f}-{hi:.1f})"
+
+    for (stage, group), r in rates.iterrows():
+        if _isna(r["denominator"]) and not r["suppressed"]:
+            continue
+        rr = ratio.loc[(stage, group)] if (stage, group) in ratio.index else None
+        table.add_row(
+            {"cin": "Children in need", "cp_plan": "Child protection plan",
+             "cla": "Looked after"}[stage], group,
+            "c" if r["suppressed"] else f"{int(r['numerator']):,}",
+            "c" if r["suppressed"] else fmt(r["value"], r["ci_lower"], r["ci_upper"]),
+            "reference" if rr is None and group == "WHITE" else
+            "" if rr is None else "c" if rr["suppressed"] else
+            fmt(rr["value"], rr["ci_lower"], rr["ci_upper"]))
+    out.print(table)
 
 
 def _print_frame(title: str, df) -> None:
@@ -271,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="what is in the warehouse")
     wh(p)
+    p.add_argument("--no-headline", dest="headline", action="store_false",
+                   help="skip the headline disproportionality table")
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser("synth", help="write a synthetic authority in the real formats")
