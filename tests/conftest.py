@@ -19,7 +19,24 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+TEST_KEY = "test-key-not-secret-0123456789abcdef"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any fixture runs (module and session fixtures included): a fixed test key, so no
+    key file is ever created in the developer's home directory, and no local ethnicity
+    decisions or warehouse path leak in from the environment."""
+    import os
+    import tempfile
+
+    os.environ["ARPKIT_PSEUDONYM_KEY"] = TEST_KEY
+    scratch = Path(tempfile.mkdtemp(prefix="arpkit-test-env-"))
+    os.environ["ARPKIT_KEY_FILE"] = str(scratch / "unused.key")
+    os.environ["ARPKIT_ETHNICITY_MAP"] = str(scratch / "no-local-map.yml")
+    os.environ.pop("ARPKIT_WAREHOUSE", None)
+
+
 @pytest.fixture(autouse=True)
 def _pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with a fixed test key so no key file is created in the home directory."""
-    monkeypatch.setenv("ARPKIT_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
+    """Each test starts with the test key (a test may unset it to exercise the key file)."""
+    monkeypatch.setenv("ARPKIT_PSEUDONYM_KEY", TEST_KEY)
