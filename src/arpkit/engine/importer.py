@@ -147,7 +147,9 @@ def validate_paths(paths: Sequence[Path | str], settings: ReadSettings | None = 
     settings = settings or ReadSettings()
     problems: list[Problem] = []
     la_from_cin: str | None = None
-    for det in detect(paths, settings, problems):
+    detected, unrecognised = _detect_all(paths, settings, problems)
+    problems.extend(unrecognised)
+    for det in detected:
         reader = det.reader_class(det.paths, settings)
         rows = 0
         for chunk in reader.chunks():
@@ -173,7 +175,7 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
     if settings.la_code:
         settings = replace(settings, la_code=canonical_la_code(settings.la_code))
     skipped: list[Problem] = []
-    detected = detect(paths, settings, skipped)
+    detected, unrecognised = _detect_all(paths, settings, skipped)
     summary = ImportSummary(batch_id=uuid.uuid4().hex)
     pseudo = pseudonymiser or Pseudonymiser()
     norm = _normaliser()
@@ -181,13 +183,15 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
     with wh.open_duckdb(warehouse) as con:
-        current = {r[0] for r in con.execute(
-            "SELECT sha256 FROM imports WHERE status = 'current'").fetchall()}
+        current: dict[str, list[str]] = {}
+        for digest, import_id in con.execute(
+                "SELECT sha256, import_id FROM imports WHERE status = 'current'").fetchall():
+            current.setdefault(digest, []).append(import_id)
         con.execute("BEGIN TRANSACTION")
         try:
             summary.warnings.extend(skipped)
             _import_all(con, detected, settings, summary, pseudo, norm, who, now, current,
-                        progress)
+                        progress, unrecognised)
             if summary.imported:
                 _rebuild_children(con)
             con.execute("COMMIT")
@@ -197,20 +201,55 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
     return summary
 
 
+def _detect_all(paths: Sequence[Path | str], settings: ReadSettings,
+                skipped: list[Problem]) -> tuple[list[Detected], list[Problem]]:
+    """:func:`detect`, except that a named file arpkit does not recognise (or that is empty or
+    missing) does not stop the other files being read: its problem is returned, to be listed
+    with every other file's problems (README: "every problem is listed")."""
+    first: list[Problem] = []
+    try:
+        detected = detect(paths, settings, first)
+    except InputError as exc:
+        bad = {p.file for p in exc.problems}
+        rest = [p for p in paths if str(Path(p)) not in bad]
+        return detect(rest, settings, skipped), list(exc.problems)
+    skipped.extend(first)
+    return detected, []
+
+
+def _labels_changed(con, import_ids: list[str], norm) -> bool:
+    """True when the authority's label decisions (``arpkit ethnicity map``) now map a label of
+    these imports differently: re-importing the same file must then apply the decision rather
+    than be skipped as unchanged."""
+    rows = con.execute(
+        "SELECT DISTINCT label, ethnicity_code, ethnicity_group FROM ethnicity_labels "
+        "WHERE list_contains(?, import_id)", [import_ids]).fetchall()
+    for label, code, group in rows:
+        res = norm.normalise(label)
+        if (res.code, res.group) != (code, group):
+            return True
+    return False
+
+
 def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: ImportSummary,
-                pseudo: Pseudonymiser, norm, who: str, now: dt.datetime, current: set[str],
-                progress: ProgressCallback | None) -> None:
-    all_problems: list[Problem] = []
+                pseudo: Pseudonymiser, norm, who: str, now: dt.datetime,
+                current: dict[str, list[str]], progress: ProgressCallback | None,
+                unrecognised: Sequence[Problem] = ()) -> None:
+    all_problems: list[Problem] = list(unrecognised)
     truncated = 0
     la_from_cin: str | None = None
-    failed = False
+    failed = bool(unrecognised)
     files_done = 0
     for det in detected:
         hashes = {p: sha256_file(p) for p in det.paths}
         combined = (next(iter(hashes.values())) if len(hashes) == 1 else
                     hashlib.sha256("\n".join(sorted(hashes.values())).encode()).hexdigest())
         names = [p.name for p in det.paths]
-        if combined in current:
+        if combined in current and not _labels_changed(con, current[combined], norm):
+            if det.kind == "cin_census" and la_from_cin is None:
+                # An unchanged census still names the authority of the 903/Annex A beside it.
+                la_from_cin = con.execute("SELECT la_code FROM imports WHERE import_id = ?",
+                                          [current[combined][0]]).fetchone()[0]
             summary.unchanged.extend(names)
             files_done += len(names)
             continue

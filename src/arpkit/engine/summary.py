@@ -43,7 +43,7 @@ def summarise(warehouse: str | Path | None = None) -> WarehouseSummary:
         conflicts = con.execute(
             "SELECT count(*) FROM children WHERE ethnicity_conflict").fetchone()[0]
         unmapped = con.execute(
-            "SELECT label, sum(children) AS children FROM ethnicity_labels "
+            "SELECT label, sum(children)::BIGINT AS children FROM ethnicity_labels "
             "WHERE NOT recognised AND label IS NOT NULL GROUP BY label "
             "ORDER BY children DESC, label").df()
     return WarehouseSummary(imports, by_group, events, population, int(conflicts), unmapped)
