@@ -21,7 +21,7 @@ from arpkit.engine.errors import ArpkitError, InputError, Severity
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never break a file path mid-line
 
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
@@ -275,6 +275,46 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_pathway(args: argparse.Namespace) -> int:
+    from arpkit.engine.metrics import write_table
+    from arpkit.engine.pathway import pathway
+
+    df = pathway(args.warehouse, period=args.period, window_days=args.window_days,
+                 suppression=args.suppression, threshold=args.threshold,
+                 reference_group=args.reference_group, reference_code=args.reference_code,
+                 chinese_group=args.chinese_group, follow_up=args.follow_up)
+    write_table(df, args.out)
+    if not args.quiet:
+        out.print(f"Wrote {len(df):,} rows to {args.out} (first contacts in {args.period}, "
+                  f"{args.window_days}-day window, follow-up {args.follow_up} to "
+                  f"{df.attrs['coverage_end']}, suppression {args.suppression})")
+    return EXIT_OK
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from arpkit.engine.errors import ConfigError
+    from arpkit.engine.metrics import write_table
+    from arpkit.engine.quality import conflict_keys, quality
+
+    if args.conflicts_csv and args.conflicts_csv.resolve() == args.out.resolve():
+        raise ConfigError("--conflicts-csv must be a different file from --out: the child-level "
+                          "list is never written into the shared quality table")
+    df = quality(args.warehouse, period=args.period, suppression=args.suppression,
+                 threshold=args.threshold, mapping_file=args.mapping_file)
+    write_table(df, args.out)
+    keys = None
+    if args.conflicts_csv:
+        keys = conflict_keys(args.warehouse, period=args.period)
+        write_table(keys, args.conflicts_csv).chmod(0o600)  # child-level: owner only
+    if not args.quiet:
+        out.print(f"Wrote {len(df):,} rows to {args.out} (suppression {args.suppression})")
+        if keys is not None:
+            out.print(f"Wrote {len(keys):,} conflicting child records (pseudonymised keys, for "
+                      f"the data team only: do not share) to "
+                      f"{args.conflicts_csv}")
+    return EXIT_OK
+
+
 def cmd_funnel(args: argparse.Namespace) -> int:
     from arpkit.engine.metrics import write_table
     from arpkit.engine.teams import team_funnel
@@ -358,6 +398,48 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output file: .csv (default), .parquet or .json")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("pathway", help="what followed each child's first contact: early help, "
+                                       "referral, re-contact or no further action")
+    wh(p)
+    p.add_argument("--period", type=int, metavar="YYYY", required=True,
+                   help="collection year of the first contacts (the year ending 31 March)")
+    p.add_argument("--window-days", type=int, default=90,
+                   help="days after the first contact in which outcomes count (default 90)")
+    p.add_argument("--follow-up", choices=("complete", "truncated"), default="complete",
+                   help="complete: only contacts whose window ends before the data does "
+                        "(default); truncated: every contact, followed as far as the data goes")
+    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
+                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
+                        "none: for analysts inside the authority")
+    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
+    p.add_argument("--reference-group", default="WHITE")
+    p.add_argument("--reference-code", default="WBRI")
+    p.add_argument("--chinese-group", choices=("asian", "other"), default="asian")
+    p.add_argument("--out", type=Path, required=True,
+                   help="output file: .csv (default), .parquet or .json")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_pathway)
+
+    p = sub.add_parser("quality", help="ethnicity recording quality: completeness, conflicts "
+                                       "between returns, unmapped labels")
+    wh(p)
+    p.add_argument("--period", type=int, metavar="YYYY",
+                   help="collection year (default: every period in the warehouse)")
+    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
+                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
+                        "none: for analysts inside the authority")
+    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
+    p.add_argument("--mapping-file", type=Path,
+                   help="label decisions file whose history is reported (default "
+                        "$ARPKIT_ETHNICITY_MAP or ./arpkit-ethnicity-map.yml)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="output file: .csv (default), .parquet or .json")
+    p.add_argument("--conflicts-csv", type=Path, metavar="KEYS.csv",
+                   help="also write the pseudonymised keys of children whose returns disagree, "
+                        "for the data team (never part of --out)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_quality)
 
     p = sub.add_parser("funnel", help="teams against the authority, with funnel-plot limits")
     wh(p)
