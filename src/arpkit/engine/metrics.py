@@ -190,19 +190,26 @@ def _population(con, period: int, settings: MetricSettings) -> tuple[pd.DataFram
         if rows.empty:
             raise ConfigError(f"no population from source {settings.population_source!r} "
                               f"for period {period}")
-    exact = rows[rows["period"].notna()]
-    rows = exact if not exact.empty else rows
-    rows = rows.assign(vintage=rows["vintage"].fillna(""))
-    latest = rows.sort_values("imported_at").iloc[-1]
-    chosen = rows[(rows["source"] == latest["source"]) & (rows["vintage"] == latest["vintage"])]
+    # Chosen per authority: in a pool whose authorities imported different vintages, every
+    # authority keeps its own denominator (not only the one imported last).  Ties on
+    # imported_at are broken by source and vintage so every backend picks the same rows.
+    picked, labels = [], []
+    for _, own in rows.groupby("la_code", sort=True, dropna=False):
+        exact = own[own["period"].notna()]
+        own = exact if not exact.empty else own
+        own = own.assign(vintage=own["vintage"].fillna(""))
+        latest = own.sort_values(["imported_at", "source", "vintage"], kind="stable").iloc[-1]
+        picked.append(own[(own["source"] == latest["source"])
+                          & (own["vintage"] == latest["vintage"])])
+        labels.append(f"{latest['source']} ({latest['vintage'] or 'vintage not stated'})")
+    chosen = pd.concat(picked, ignore_index=True)
     grp = chosen["ethnicity_group"].where(
         chosen["ethnicity_code"].isna(),
         chosen["ethnicity_code"].map(lambda c: group_for_code(c, settings.chinese_group)))
     out = pd.DataFrame({"ethnicity_code": chosen["ethnicity_code"].to_numpy(),
                         "ethnicity_group": grp.to_numpy(),
                         "population": chosen["population"].astype("int64").to_numpy()})
-    vintage = latest["vintage"] or "vintage not stated"
-    return out, f"{latest['source']} ({vintage})"
+    return out, "; ".join(dict.fromkeys(labels))
 
 
 # --------------------------------------------------------------------------- tables of counts
@@ -516,6 +523,17 @@ def _suppression_mask(counts: pd.DataFrame, threshold: int) -> pd.Series:
             counts.loc[i, margin] = None
             if total is not None:
                 ties.append((i, total))
+    # A total that is itself suppressed (through a tie or a withheld breakdown) must not be
+    # rebuilt by adding up its members in another breakdown (OTHER from OTHER | F plus
+    # OTHER | M): while a total is suppressed, at least one of its members is too.
+    covers: list[tuple[int, np.ndarray]] = []
+    for margin in ("bm", "parent1", "parent2"):
+        keys = _STAGE_KEY + (["bm"] if margin == "bm" else ["bm", margin])
+        live = counts[counts[margin].notna() & counts["bm"].notna()]
+        for _, group in live.groupby(keys, dropna=True, sort=True):
+            total = _total_row(group.iloc[0], margin, index)
+            if total is not None:
+                covers.append((total, group.index.to_numpy()))
     members = counts[counts["bm"].notna()]
     # Every margin lies within one breakdown of one stage, so each is protected on its own;
     # only parts holding a suppressed cell need work, and only parts a tie touched need redoing.
@@ -531,13 +549,21 @@ def _suppression_mask(counts: pd.DataFrame, threshold: int) -> pd.Series:
                     primary=mask[part.index].to_numpy()).to_numpy()
             except sdc.DisclosureError:
                 # Some small cross-tabulations cannot be protected cell by cell (e.g. a 2x2
-                # table whose margins are all published): withhold the whole breakdown.
-                mask[part.index] = mask[part.index].to_numpy() | (part["count"].to_numpy() > 0)
+                # table whose margins are all published): withhold the whole breakdown, zeros
+                # too (a lone non-zero cell beside shown zeros is its published total).
+                mask[part.index] = True
         dirty = set()
         for a, b in ties:
             if mask[a] != mask[b]:
                 mask[a] = mask[b] = True
                 dirty.update(part_of[i] for i in (a, b) if i in part_of)
+        for total, group in covers:
+            if mask[total] and not mask[group].any():
+                shown = [i for i in group if counts.at[i, "count"] > 0]
+                if shown:
+                    pick = min(shown, key=lambda i: counts.at[i, "count"])
+                    mask[pick] = True
+                    dirty.add(part_of[pick])
     return mask
 
 

@@ -154,7 +154,8 @@ def initialise(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO settings VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
         [str(SCHEMA_VERSION)],
     )
-    found = con.execute("SELECT value FROM settings WHERE key = 'schema_version'").fetchone()
+    rows = con.execute("SELECT value FROM settings WHERE key = 'schema_version'").fetchall()
+    found = rows[0] if rows else None  # fetchall: no result left open on the connection
     if found and int(found[0]) != SCHEMA_VERSION:
         raise ConfigError(
             f"warehouse schema version {found[0]} is not the version this arpkit uses "
