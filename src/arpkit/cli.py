@@ -329,6 +329,28 @@ def cmd_funnel(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _statistics_options(p: argparse.ArgumentParser, *, reference: bool = False,
+                        chinese: bool = True) -> None:
+    """Options every statistics command shares, with the same names, defaults and help."""
+    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
+                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
+                        "none: for analysts inside the authority")
+    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
+    if chinese:
+        p.add_argument("--chinese-group", choices=("asian", "other"), default="asian",
+                       help="count Chinese children under Asian (DfE/ONS, default) or Other "
+                            "(the Annex A convention)")
+    if reference:
+        p.add_argument("--reference-code", default="WBRI")
+        p.add_argument("--reference-group", default="WHITE")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True,
+                   help="output file: .csv (default), .parquet or .json")
+    p.add_argument("--quiet", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arpkit", description="Anti-racist practice toolkit for children's services.")
@@ -385,18 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     wh(p)
     p.add_argument("--period", type=int, metavar="YYYY",
                    help="collection year (default: every period in the warehouse)")
-    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
-                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
-                        "none: for analysts inside the authority")
-    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
-    p.add_argument("--chinese-group", choices=("asian", "other"), default="asian")
-    p.add_argument("--reference-code", default="WBRI")
-    p.add_argument("--reference-group", default="WHITE")
+    _statistics_options(p, reference=True)
     p.add_argument("--la", help="limit to one authority (default: all in the warehouse)")
     p.add_argument("--population-source", help="denominator source to use when several exist")
-    p.add_argument("--out", type=Path, required=True,
-                   help="output file: .csv (default), .parquet or .json")
-    p.add_argument("--quiet", action="store_true")
+    _output_options(p)
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("pathway", help="what followed each child's first contact: early help, "
@@ -409,16 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow-up", choices=("complete", "truncated"), default="complete",
                    help="complete: only contacts whose window ends before the data does "
                         "(default); truncated: every contact, followed as far as the data goes")
-    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
-                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
-                        "none: for analysts inside the authority")
-    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
-    p.add_argument("--reference-group", default="WHITE")
-    p.add_argument("--reference-code", default="WBRI")
-    p.add_argument("--chinese-group", choices=("asian", "other"), default="asian")
-    p.add_argument("--out", type=Path, required=True,
-                   help="output file: .csv (default), .parquet or .json")
-    p.add_argument("--quiet", action="store_true")
+    _statistics_options(p, reference=True)
+    _output_options(p)
     p.set_defaults(func=cmd_pathway)
 
     p = sub.add_parser("quality", help="ethnicity recording quality: completeness, conflicts "
@@ -426,29 +432,21 @@ def build_parser() -> argparse.ArgumentParser:
     wh(p)
     p.add_argument("--period", type=int, metavar="YYYY",
                    help="collection year (default: every period in the warehouse)")
-    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe",
-                   help="dfe: counts 1-5 suppressed with secondary suppression (default); "
-                        "none: for analysts inside the authority")
-    p.add_argument("--threshold", type=int, default=5, help="primary suppression threshold")
+    _statistics_options(p, chinese=False)
     p.add_argument("--mapping-file", type=Path,
                    help="label decisions file whose history is reported (default "
                         "$ARPKIT_ETHNICITY_MAP or ./arpkit-ethnicity-map.yml)")
-    p.add_argument("--out", type=Path, required=True,
-                   help="output file: .csv (default), .parquet or .json")
     p.add_argument("--conflicts-csv", type=Path, metavar="KEYS.csv",
                    help="also write the pseudonymised keys of children whose returns disagree, "
                         "for the data team (never part of --out)")
-    p.add_argument("--quiet", action="store_true")
+    _output_options(p)
     p.set_defaults(func=cmd_quality)
 
     p = sub.add_parser("funnel", help="teams against the authority, with funnel-plot limits")
     wh(p)
     p.add_argument("--period", type=int, metavar="YYYY", help="default: the latest period")
-    p.add_argument("--suppression", choices=("dfe", "none"), default="dfe")
-    p.add_argument("--threshold", type=int, default=5)
-    p.add_argument("--chinese-group", choices=("asian", "other"), default="asian")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--quiet", action="store_true")
+    _statistics_options(p)
+    _output_options(p)
     p.set_defaults(func=cmd_funnel)
 
     p = sub.add_parser("export-parquet", help="write every warehouse table as Parquet")

@@ -42,6 +42,7 @@ from arpkit.engine.ethnicity import (
     check_chinese_group,
     group_for_code,
 )
+from arpkit.engine.tidy import tidy_frame
 from arpkit.engine.warehouse import connect
 
 COLUMNS: tuple[str, ...] = (
@@ -303,15 +304,7 @@ def _empty_rows() -> pd.DataFrame:
 
 
 def _frame(**cols) -> pd.DataFrame:
-    n = max(len(v) for v in cols.values() if hasattr(v, "__len__") and not isinstance(v, str))
-    data = {}
-    for c in COLUMNS:
-        v = cols.get(c)
-        if v is None or isinstance(v, str | int | float | bool):
-            data[c] = [v] * n
-        else:
-            data[c] = list(v)
-    return pd.DataFrame(data)
+    return tidy_frame(COLUMNS, **cols)
 
 
 def _rates(sc: pd.DataFrame, pc: PeriodCounts, s: MetricSettings) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from arpkit.engine.errors import ConfigError
 from arpkit.engine.ethnicity import KNOWN_GROUPS
 from arpkit.engine.ethnicity_mapping import Overrides
 from arpkit.engine.metrics import ALL, STAGES, periods_present
+from arpkit.engine.tidy import tidy_frame
 from arpkit.engine.warehouse import connect
 
 COLUMNS: tuple[str, ...] = (
@@ -245,16 +246,7 @@ def _unmapped_labels(con, period: int) -> pd.DataFrame:
 
 
 def _rows(**cols) -> pd.DataFrame:
-    n = max((len(v) for v in cols.values()
-             if hasattr(v, "__len__") and not isinstance(v, str)), default=1)
-    data = {}
-    for c in COLUMNS:
-        v = cols.get(c)
-        if v is None or isinstance(v, str | int | float | bool):
-            data[c] = [v] * n
-        else:
-            data[c] = list(v)
-    return pd.DataFrame(data)
+    return tidy_frame(COLUMNS, **cols)
 
 
 def _empty() -> pd.DataFrame:
