@@ -1,0 +1,267 @@
+"""The full metric set against one hand-written DuckDB SQL query (the floor), and peak memory.
+
+Issue "metrics engine": the full metric set on a generated warehouse of 1,000,000 children next
+to one hand-written DuckDB SQL query computing the same ``at_31_march`` and ``in_year`` rates
+on the same file.  Target: within 1.5x.  Also: peak memory stays flat as rows grow (state the
+figure at 1M and 5M children).
+
+Each job runs in its own process so its peak RSS is its own (``VmHWM``; ``getrusage``
+would report the parent's peak on Linux, see ``_common.peak_rss_mb``):
+
+* ``sql floor``: one SQL query applying arpkit's counting rules (docs/metrics.md: source
+  preference per stage, 0-17 on the counting date from ``birth_month``, in-year = first
+  event in the year, CLA in-year = RNE S, short breaks out, open on 31 March) that returns
+  distinct-child counts and rates per 10,000 by stage, basis and ethnic group and code;
+* ``arpkit (no suppression)`` and ``arpkit (DfE suppression)``: ``arpkit.engine.metrics.metrics``
+  for the year: rates with PHE intervals, DI, disparity ratios, stage conversions and RRIs for
+  every breakdown (ethnic group and code, sex, age band, disability, UASC, team and two
+  intersections), then disclosure control.  The counting query alone is timed as well.
+
+Before timing, each process runs its job once on a small warehouse, so module imports and
+DuckDB start-up are not counted.  The floor's rates are checked against arpkit's
+``rate_per_10k`` rows, so the two compute the same numbers.
+
+Run: ``.venv/bin/python benchmarks/metrics_vs_sql.py [--children 1000000 [5000000 ...]]``.
+Above 1,200,000 children Annex A cannot be generated (List 1 would pass Excel's row limit), so
+those warehouses have no contacts or early help (referrals arrive from nowhere).  To compare
+memory across sizes on the same mix of returns, leave Annex A out at every size:
+``--children 1000000 5000000 --formats cin_census ssda903 population``.  Generated files and
+warehouses are cached in ``benchmarks/.cache/`` (about 1 GB per million children).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import (
+    DEFAULT_PERIOD,
+    DEFAULT_SEED,
+    formats_for,
+    machine,
+    peak_rss_mb,
+    stderr,
+    table,
+    timer,
+    use_benchmark_key,
+    warehouse_cached,
+)
+
+TARGET_RATIO = 1.5
+WARMUP_CHILDREN = 2_000
+JOBS = ("sql", "arpkit-none", "arpkit-dfe")
+LABELS = {"sql": "sql floor", "arpkit-none": "arpkit (no suppression)",
+          "arpkit-dfe": "arpkit (DfE suppression)"}
+
+#: The floor: arpkit's counting rules for rates, hand-written for DuckDB.  $1 = period,
+#: $2 = first day, $3 = 31 March.  Stage sources in preference order, as counting.py.
+FLOOR_SQL = """
+WITH prefs(stage, source, pref) AS (VALUES
+  ('contact', 'annex_a', 1), ('contact', 'case_extract', 2),
+  ('early_help', 'annex_a', 1), ('early_help', 'case_extract', 2),
+  ('referral', 'cin_census', 1), ('referral', 'annex_a', 2), ('referral', 'case_extract', 3),
+  ('assessment', 'cin_census', 1), ('assessment', 'annex_a', 2),
+  ('assessment', 'case_extract', 3),
+  ('s47', 'cin_census', 1), ('s47', 'annex_a', 2), ('s47', 'case_extract', 3),
+  ('cin', 'cin_census', 1), ('cin', 'annex_a', 2), ('cin', 'case_extract', 3),
+  ('cp_plan', 'cin_census', 1), ('cp_plan', 'annex_a', 2), ('cp_plan', 'case_extract', 3),
+  ('cla', 'ssda903', 1), ('cla', 'annex_a', 2), ('cla', 'case_extract', 3)),
+chosen AS (
+  SELECT p.stage, arg_min(p.source, p.pref) AS source
+  FROM prefs p
+  JOIN (SELECT DISTINCT stage, source FROM events WHERE period = $1 OR period IS NULL) h
+    USING (stage, source)
+  GROUP BY p.stage),
+ev AS (
+  SELECT e.stage, e.child_key, e.start_date, e.end_date, e.rne
+  FROM events e JOIN chosen c ON e.stage = c.stage AND e.source = c.source
+  WHERE (e.period = $1 OR e.period IS NULL)
+    AND (e.stage <> 'cla' OR e.legal_status IS NULL OR e.legal_status NOT IN ('V3', 'V4'))),
+q AS (
+  SELECT stage, 'in_year' AS basis, child_key, start_date AS count_date FROM ev
+  WHERE start_date BETWEEN $2 AND $3 AND (stage <> 'cla' OR rne = 'S')
+  UNION ALL
+  SELECT stage, 'at_31_march', child_key, $3 FROM ev
+  WHERE stage IN ('early_help', 'cin', 'cp_plan', 'cla') AND start_date <= $3
+    AND (end_date IS NULL OR end_date > $3)),
+counted AS (
+  SELECT DISTINCT q.stage, q.basis, q.child_key, c.ethnicity_group,
+         coalesce(c.ethnicity_code, 'UNKNOWN') AS ethnicity_code
+  FROM q JOIN children c USING (child_key)
+  WHERE c.birth_month IS NOT NULL AND c.birth_month <= q.count_date
+    AND year(q.count_date) - year(c.birth_month)
+        - CASE WHEN month(q.count_date) < month(c.birth_month) THEN 1 ELSE 0 END < 18),
+n AS (
+  SELECT stage, basis,
+         CASE WHEN grouping(ethnicity_group) = 0 THEN 'ethnicity_group'
+              WHEN grouping(ethnicity_code) = 0 THEN 'ethnicity_code' ELSE 'all' END
+           AS breakdown,
+         coalesce(ethnicity_group, ethnicity_code, 'ALL') AS grp,
+         count(*) AS n
+  FROM counted
+  GROUP BY GROUPING SETS ((stage, basis), (stage, basis, ethnicity_group),
+                          (stage, basis, ethnicity_code))),
+pop AS (
+  SELECT CASE WHEN grouping(ethnicity_group) = 0 THEN 'ethnicity_group'
+              WHEN grouping(ethnicity_code) = 0 THEN 'ethnicity_code' ELSE 'all' END
+           AS breakdown,
+         coalesce(ethnicity_group, ethnicity_code, 'ALL') AS grp,
+         sum(population) AS population
+  FROM population WHERE period = $1
+  GROUP BY GROUPING SETS ((), (ethnicity_group), (ethnicity_code)))
+SELECT n.stage, n.basis, n.breakdown, n.grp AS "group", n.n AS numerator,
+       pop.population AS denominator, 10000.0 * n.n / pop.population AS rate_per_10k
+FROM n LEFT JOIN pop ON n.breakdown = pop.breakdown AND n.grp = pop.grp
+ORDER BY ALL
+"""
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _run_sql(warehouse: Path, period: int):
+    import datetime as dt
+
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(FLOOR_SQL, [period, dt.date(period - 1, 4, 1),
+                                       dt.date(period, 3, 31)]).df()
+    finally:
+        con.close()
+
+
+def _run_arpkit(warehouse: Path, period: int, suppression: str):
+    from arpkit.engine.metrics import metrics
+
+    return metrics(warehouse, period=period, suppression=suppression)
+
+
+def _counting_only(warehouse: Path, period: int) -> float:
+    from arpkit.engine.metrics import MetricSettings, count_period
+    from arpkit.engine.warehouse import connect
+
+    with timer() as t:
+        count_period(connect(warehouse), period, MetricSettings(suppression="none"))
+    return t[0]
+
+
+def worker(job: str, warehouse: Path, warmup: Path, period: int, out: Path) -> None:
+    """Run one job (after a warm-up on a small warehouse); print a JSON line of figures."""
+    def run(w: Path):
+        if job == "sql":
+            return _run_sql(w, period)
+        return _run_arpkit(w, period, job.removeprefix("arpkit-"))
+
+    run(warmup)
+    before = peak_rss_mb()
+    with timer() as t:
+        df = run(warehouse)
+    figures = {"job": job, "seconds": t[0], "peak_rss_mb": peak_rss_mb(),
+               "peak_rss_after_warmup_mb": before, "rows": len(df)}
+    df.to_parquet(out, index=False)
+    if job == "arpkit-none":
+        figures["counting_seconds"] = _counting_only(warehouse, period)
+    print(json.dumps(figures), flush=True)
+
+
+# --------------------------------------------------------------------------- driver side
+
+
+def _spawn(job: str, warehouse: Path, warmup: Path, period: int, out: Path) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", job,
+           "--warehouse", str(warehouse), "--warmup", str(warmup), "--period", str(period),
+           "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{job} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _agreement(floor_path: Path, arpkit_path: Path) -> str:
+    """Do the floor's counts and rates equal arpkit's rate_per_10k rows?"""
+    import numpy as np
+    import pandas as pd
+
+    floor = pd.read_parquet(floor_path)
+    ours = pd.read_parquet(arpkit_path)
+    ours = ours[(ours["measure"] == "rate_per_10k")
+                & ours["breakdown"].isin(["all", "ethnicity_group", "ethnicity_code"])
+                & (ours["numerator"] > 0)]
+    key = ["stage", "basis", "breakdown", "group"]
+    m = ours.merge(floor, on=key, how="left", suffixes=("", "_sql"), indicator=True)
+    missing = int((m["_merge"] != "both").sum())
+    same_n = bool((m["numerator"].astype(float) == m["numerator_sql"].astype(float)).all())
+    rate = m["value"].astype(float).to_numpy(na_value=np.nan)
+    rate_sql = m["rate_per_10k"].astype(float).to_numpy(na_value=np.nan)
+    same_rate = bool(np.allclose(rate, rate_sql, rtol=1e-9, equal_nan=True))
+    extra = len(floor) - (len(m) - missing)
+    ok = missing == 0 and extra == 0 and same_n and same_rate
+    return (f"{'yes' if ok else 'NO'} ({len(m)} non-zero rates compared; counts equal: "
+            f"{same_n}, rates equal: {same_rate}; arpkit rows the floor lacks: {missing}, "
+            f"floor rows arpkit lacks: {extra})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--children", type=int, nargs="+", default=[1_000_000])
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--period", type=int, default=DEFAULT_PERIOD)
+    ap.add_argument("--formats", nargs="+", default=None,
+                    help="synthetic formats (default all; Annex A is dropped above 1.2M)")
+    ap.add_argument("--jobs", nargs="+", choices=JOBS, default=list(JOBS))
+    ap.add_argument("--worker", choices=JOBS, help=argparse.SUPPRESS)
+    ap.add_argument("--warehouse", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--warmup", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    use_benchmark_key()
+    if args.worker:
+        worker(args.worker, args.warehouse, args.warmup, args.period, args.out)
+        return
+
+    warmup = warehouse_cached(WARMUP_CHILDREN, seed=args.seed, period=args.period,
+                              formats=args.formats, log=stderr)
+    rows = []
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="arpkit-metrics-bench-") as tmp:
+        for n in args.children:
+            formats = formats_for(n, args.formats)
+            w = warehouse_cached(n, seed=args.seed, period=args.period, formats=formats,
+                                 log=stderr)
+            res = {}
+            for job in args.jobs:
+                stderr(f"{n:,} children: running {LABELS[job]} ...")
+                res[job] = _spawn(job, w, warmup, args.period, Path(tmp) / f"{n}-{job}.parquet")
+            floor = res["sql"]["seconds"] if "sql" in res else float("nan")
+            for job, r in res.items():
+                rows.append((f"{n:,}", LABELS[job], r["seconds"], r["seconds"] / floor,
+                             r["peak_rss_mb"], r["rows"]))
+            if "arpkit-none" in res:
+                c = res["arpkit-none"]["counting_seconds"]
+                notes.append(f"{n:,} children: arpkit's counting query alone {c:,.1f} s "
+                             f"({c / floor:.2f}x the floor); statistics, breakdowns and "
+                             f"suppression are the rest")
+            if "sql" in res and "arpkit-none" in res:
+                notes.append(f"{n:,} children: floor agrees with arpkit's rates: " + _agreement(
+                    Path(tmp) / f"{n}-sql.parquet", Path(tmp) / f"{n}-arpkit-none.parquet"))
+            if "annex_a" not in formats:
+                notes.append(f"{n:,} children: no Annex A, so no contact or early-help "
+                             "figures (referrals arrive with no contact before them)")
+
+    print(f"metrics for {args.period} vs one hand-written DuckDB query (same warehouse file)")
+    print(f"machine: {machine()}")
+    print(table(rows, ["children", "job", "seconds", "x floor", "peak RSS MB", "rows out"]))
+    for note in notes:
+        print(note)
+    print(f"target: the full metric set within {TARGET_RATIO:g}x of the floor")
+
+
+if __name__ == "__main__":
+    main()
