@@ -21,7 +21,7 @@ $(UV): | $(BIN)/python
 # Everything pinned in requirements/lock.txt (runtime, Spark and test extras); the project itself
 # is installed editable on top without resolving anything again.
 $(VENV)/.installed: requirements/lock.txt pyproject.toml | $(UV)
-	$(UV) pip sync --quiet --python $(BIN)/python requirements/lock.txt
+	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements/lock.txt
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 

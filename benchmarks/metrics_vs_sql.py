@@ -123,12 +123,14 @@ ORDER BY ALL
 # --------------------------------------------------------------------------- worker side
 
 
-def _run_sql(warehouse: Path, period: int):
+def _run_sql(warehouse: Path, period: int, memory_limit: str | None):
     import datetime as dt
 
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     try:
         return con.execute(FLOOR_SQL, [period, dt.date(period - 1, 4, 1),
                                        dt.date(period, 3, 31)]).df()
@@ -136,27 +138,39 @@ def _run_sql(warehouse: Path, period: int):
         con.close()
 
 
-def _run_arpkit(warehouse: Path, period: int, suppression: str):
-    from arpkit.engine.metrics import metrics
-
-    return metrics(warehouse, period=period, suppression=suppression)
-
-
-def _counting_only(warehouse: Path, period: int) -> float:
-    from arpkit.engine.metrics import MetricSettings, count_period
+def _arpkit_con(warehouse: Path, memory_limit: str | None):
+    """The warehouse as arpkit opens it, or with a DuckDB memory limit (passed to
+    ``metrics`` as an Ibis backend)."""
     from arpkit.engine.warehouse import connect
 
+    con = connect(warehouse)
+    if memory_limit:
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    return con
+
+
+def _run_arpkit(warehouse: Path, period: int, suppression: str, memory_limit: str | None):
+    from arpkit.engine.metrics import metrics
+
+    return metrics(_arpkit_con(warehouse, memory_limit), period=period, suppression=suppression)
+
+
+def _counting_only(warehouse: Path, period: int, memory_limit: str | None) -> float:
+    from arpkit.engine.metrics import MetricSettings, count_period
+
+    con = _arpkit_con(warehouse, memory_limit)
     with timer() as t:
-        count_period(connect(warehouse), period, MetricSettings(suppression="none"))
+        count_period(con, period, MetricSettings(suppression="none"))
     return t[0]
 
 
-def worker(job: str, warehouse: Path, warmup: Path, period: int, out: Path) -> None:
+def worker(job: str, warehouse: Path, warmup: Path, period: int, out: Path,
+           memory_limit: str | None = None) -> None:
     """Run one job (after a warm-up on a small warehouse); print a JSON line of figures."""
     def run(w: Path):
         if job == "sql":
-            return _run_sql(w, period)
-        return _run_arpkit(w, period, job.removeprefix("arpkit-"))
+            return _run_sql(w, period, memory_limit)
+        return _run_arpkit(w, period, job.removeprefix("arpkit-"), memory_limit)
 
     run(warmup)
     before = peak_rss_mb()
@@ -166,17 +180,20 @@ def worker(job: str, warehouse: Path, warmup: Path, period: int, out: Path) -> N
                "peak_rss_after_warmup_mb": before, "rows": len(df)}
     df.to_parquet(out, index=False)
     if job == "arpkit-none":
-        figures["counting_seconds"] = _counting_only(warehouse, period)
+        figures["counting_seconds"] = _counting_only(warehouse, period, memory_limit)
     print(json.dumps(figures), flush=True)
 
 
 # --------------------------------------------------------------------------- driver side
 
 
-def _spawn(job: str, warehouse: Path, warmup: Path, period: int, out: Path) -> dict:
+def _spawn(job: str, warehouse: Path, warmup: Path, period: int, out: Path,
+           memory_limit: str | None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", job,
            "--warehouse", str(warehouse), "--warmup", str(warmup), "--period", str(period),
            "--out", str(out)]
+    if memory_limit:
+        cmd += ["--memory-limit", memory_limit]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{job} failed:\n{done.stderr[-4000:]}")
@@ -215,6 +232,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--formats", nargs="+", default=None,
                     help="synthetic formats (default all; Annex A is dropped above 1.2M)")
     ap.add_argument("--jobs", nargs="+", choices=JOBS, default=list(JOBS))
+    ap.add_argument("--memory-limit", metavar="SIZE",
+                    help="DuckDB memory_limit for every job, e.g. 1GB (default: DuckDB's own, "
+                         "80%% of RAM)")
     ap.add_argument("--worker", choices=JOBS, help=argparse.SUPPRESS)
     ap.add_argument("--warehouse", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--warmup", type=Path, help=argparse.SUPPRESS)
@@ -223,7 +243,8 @@ def main(argv: list[str] | None = None) -> None:
 
     use_benchmark_key()
     if args.worker:
-        worker(args.worker, args.warehouse, args.warmup, args.period, args.out)
+        worker(args.worker, args.warehouse, args.warmup, args.period, args.out,
+               args.memory_limit)
         return
 
     warmup = warehouse_cached(WARMUP_CHILDREN, seed=args.seed, period=args.period,
@@ -238,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
             res = {}
             for job in args.jobs:
                 stderr(f"{n:,} children: running {LABELS[job]} ...")
-                res[job] = _spawn(job, w, warmup, args.period, Path(tmp) / f"{n}-{job}.parquet")
+                res[job] = _spawn(job, w, warmup, args.period,
+                                  Path(tmp) / f"{n}-{job}.parquet", args.memory_limit)
             floor = res["sql"]["seconds"] if "sql" in res else float("nan")
             for job, r in res.items():
                 rows.append((f"{n:,}", LABELS[job], r["seconds"], r["seconds"] / floor,
@@ -255,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
                 notes.append(f"{n:,} children: no Annex A, so no contact or early-help "
                              "figures (referrals arrive with no contact before them)")
 
-    print(f"metrics for {args.period} vs one hand-written DuckDB query (same warehouse file)")
+    print(f"metrics for {args.period} vs one hand-written DuckDB query (same warehouse file); "
+          f"DuckDB memory_limit: {args.memory_limit or 'default'}")
     print(f"machine: {machine()}")
     print(table(rows, ["children", "job", "seconds", "x floor", "peak RSS MB", "rows out"]))
     for note in notes:

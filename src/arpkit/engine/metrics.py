@@ -152,22 +152,21 @@ def count_period(con, period: int, settings: MetricSettings) -> PeriodCounts:
     """Run the counting rules for one period as a single Ibis query."""
     scoped = _restrict(con, settings.la_codes)
     sources = counting.stage_sources(scoped, period)
-    # The qualifying children are computed twice by the backend (once for the stage cube, once
-    # inside the conversions).  Materialising them once would be faster, but ibis 12's
-    # temporary-table drop emits invalid SQL on DuckDB 2.0 ("DROP TABLE" with no name), so
-    # it is not done yet; see benchmarks/README.md.
-    q = counting.qualifying_children(scoped, period, sources, STAGES)
-    conv = counting.converted_children(scoped, period, sources, CONVERSIONS, q)
-    cols = ["kind", "stage", "to_stage", "basis", "child_key", "la_code", "count_date", "team",
-            "converted"]
-    stage_rows = q.mutate(kind=ibis.literal("stage"), to_stage=ibis.literal(""),
-                          converted=ibis.literal(0, type="int64")).select(*cols)
-    conv_rows = conv.mutate(kind=ibis.literal("conversion"),
-                            basis=ibis.literal("in_year")).select(*cols)
-    w = counting.with_characteristics(scoped, stage_rows.union(conv_rows, distinct=False),
-                                      settings.chinese_group)
-    cube = (w.group_by(["kind", "stage", "to_stage", "basis", *DIMS])
-            .agg(n=w.count(), x=w.converted.sum().cast("int64")).to_pandas())
+    # Materialised once (a temporary table on DuckDB, a cached DataFrame on Spark) and
+    # released after use: the conversion cube reuses it, which otherwise the backend would
+    # compute twice.
+    with counting.qualifying_children(scoped, period, sources, STAGES).cache() as q:
+        conv = counting.converted_children(scoped, period, sources, CONVERSIONS, q)
+        cols = ["kind", "stage", "to_stage", "basis", "child_key", "la_code", "count_date",
+                "team", "converted"]
+        stage_rows = q.mutate(kind=ibis.literal("stage"), to_stage=ibis.literal(""),
+                              converted=ibis.literal(0, type="int64")).select(*cols)
+        conv_rows = conv.mutate(kind=ibis.literal("conversion"),
+                                basis=ibis.literal("in_year")).select(*cols)
+        w = counting.with_characteristics(scoped, stage_rows.union(conv_rows, distinct=False),
+                                          settings.chinese_group)
+        cube = (w.group_by(["kind", "stage", "to_stage", "basis", *DIMS])
+                .agg(n=w.count(), x=w.converted.sum().cast("int64")).to_pandas())
     # Backends return groups in any order; sort so the output order is stable everywhere.
     cube = cube.sort_values(["kind", "stage", "to_stage", "basis", *DIMS],
                             na_position="last").reset_index(drop=True)

@@ -195,7 +195,10 @@ def connect(warehouse: object = None, *, read_only: bool = True):  # -> ibis Bas
     path = resolve_path(warehouse)  # type: ignore[arg-type]
     if not path.exists():
         raise ConfigError(f"warehouse {path} does not exist: run `arpkit import` first")
-    return ibis.duckdb.connect(str(path), read_only=read_only)
+    # A memory cap keeps peak memory flat as authorities grow (DuckDB spills to disk beyond
+    # it); benchmarks/README.md has the figures.  ARPKIT_DUCKDB_MEMORY_LIMIT overrides it.
+    limit = os.environ.get("ARPKIT_DUCKDB_MEMORY_LIMIT", "1GB")
+    return ibis.duckdb.connect(str(path), read_only=read_only, memory_limit=limit)
 
 
 def export_parquet(warehouse: str | os.PathLike[str] | None, out_dir: Path) -> list[Path]:
