@@ -197,8 +197,12 @@ def connect(warehouse: object = None, *, read_only: bool = True):  # -> ibis Bas
         raise ConfigError(f"warehouse {path} does not exist: run `arpkit import` first")
     # A memory cap keeps peak memory flat as authorities grow (DuckDB spills to disk beyond
     # it); benchmarks/README.md has the figures.  ARPKIT_DUCKDB_MEMORY_LIMIT overrides it.
+    # Set after opening, not as a connection option: DuckDB refuses a second connection to the
+    # same file with a different configuration.
     limit = os.environ.get("ARPKIT_DUCKDB_MEMORY_LIMIT", "1GB")
-    return ibis.duckdb.connect(str(path), read_only=read_only, memory_limit=limit)
+    con = ibis.duckdb.connect(str(path), read_only=read_only)
+    con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    return con
 
 
 def export_parquet(warehouse: str | os.PathLike[str] | None, out_dir: Path) -> list[Path]:
