@@ -42,6 +42,7 @@ from arpkit.engine.ethnicity import (
     check_chinese_group,
     group_for_code,
 )
+from arpkit.engine.tidy import is_missing as _na
 from arpkit.engine.tidy import tidy_frame
 from arpkit.engine.warehouse import connect
 
@@ -789,13 +790,6 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _na(v: object) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def write_table(df: pd.DataFrame, out: Path) -> Path:

@@ -36,6 +36,7 @@ from arpkit.engine.errors import ConfigError
 from arpkit.engine.ethnicity import KNOWN_GROUPS
 from arpkit.engine.ethnicity_mapping import Overrides
 from arpkit.engine.metrics import ALL, STAGES, periods_present
+from arpkit.engine.tidy import is_missing as _na
 from arpkit.engine.tidy import tidy_frame
 from arpkit.engine.warehouse import connect
 
@@ -764,10 +765,3 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     return out.loc[order].reset_index(drop=True)
 
 
-def _na(v: object) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False

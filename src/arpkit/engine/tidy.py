@@ -24,3 +24,13 @@ def tidy_frame(columns: Sequence[str], **cols: object) -> pd.DataFrame:
         else:
             data[c] = list(v)  # type: ignore[call-overload]
     return pd.DataFrame(data)
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN, NA and NaT; False for anything pandas cannot judge (e.g. a list)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
