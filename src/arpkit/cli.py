@@ -454,7 +454,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_export_parquet)
+
+    # Larger capabilities (reports, workforce, regional aggregates, the web platform) keep their
+    # commands in their own modules; each exposes register(subparsers, warehouse_option).
+    import importlib
+
+    for module in _COMMAND_MODULES:
+        importlib.import_module(module).register(sub, wh)
     return parser
+
+
+# Modules that add subcommands. Imported when the parser is built, so each keeps its heavy
+# imports inside its command functions to keep ``arpkit --help`` quick.
+_COMMAND_MODULES: list[str] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
