@@ -1,6 +1,8 @@
 # arpkit: two commands do everything on a fresh machine.
-#   make run   - set up, build a synthetic demo authority, import it and show the analyst's summary
-#   make test  - set up (with test dependencies) and run the whole suite
+#   make run   - set up, build a synthetic demo authority, import it, show the analyst's summary,
+#                create one demo user per role and serve the web platform on http://127.0.0.1:8000
+#   make test  - set up (with test dependencies and a browser) and run the whole suite, then the
+#                web tests again on a throwaway PostgreSQL cluster
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +12,12 @@ DEMO   := demo
 DEMO_PERIODS := 2023 2024 2025
 DEMO_CHILDREN ?= 20000
 
-.PHONY: run test install lint bench lock clean
+WEB    := $(BIN)/python -m arpkit.web
+DEMO_ENV := ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key ARPKIT_WAREHOUSE=$(DEMO)/arpkit.duckdb \
+	ARPKIT_VAR_DIR=$(DEMO)/var DJANGO_SETTINGS_MODULE=arpkit.web.settings.local
+HOST   := 127.0.0.1:8000
+
+.PHONY: run test install assets browser lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +34,22 @@ $(VENV)/.installed: requirements/lock.txt pyproject.toml | $(UV)
 
 install: $(VENV)/.installed
 
-run: install
+# GOV.UK Frontend from the npm registry, at the version pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+run: install assets
 	@mkdir -p $(DEMO)
 	@for y in $(DEMO_PERIODS); do \
 	  ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key $(BIN)/arpkit synth --children $(DEMO_CHILDREN) \
@@ -36,10 +58,20 @@ run: install
 	ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key $(BIN)/arpkit import --warehouse $(DEMO)/arpkit.duckdb \
 	  $(foreach y,$(DEMO_PERIODS),$(DEMO)/returns/$(y))
 	$(BIN)/arpkit summary --warehouse $(DEMO)/arpkit.duckdb
+	$(DEMO_ENV) $(WEB) migrate --noinput -v 0
+	$(DEMO_ENV) $(WEB) collectstatic --noinput -v 0
+	$(DEMO_ENV) $(WEB) load_demo_users
+	@echo "Serving on http://$(HOST)/ (Ctrl-C stops the server and the background worker)"
+	@bash -c 'trap "kill 0" EXIT INT TERM; \
+	  $(DEMO_ENV) $(WEB) db_worker --interval 1 & \
+	  $(DEMO_ENV) $(BIN)/gunicorn arpkit.web.wsgi --bind $(HOST) --workers 2 --threads 4 \
+	    --access-logfile - --log-level warning'
 
-test: install
+test: install assets browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -n 2 --durations=15
+	$(BIN)/python tests/postgres_cluster.py $(BIN)/pytest -n 2 -q -p no:cacheprovider \
+	  tests/web -m "not browser"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
