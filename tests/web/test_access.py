@@ -9,7 +9,7 @@ from arpkit.web.core.access import declared_access
 from arpkit.web.core.permissions import PUBLIC, SIGNED_IN, TWO_FACTOR_ROLES, Role, has_permission
 from tests.web.support import CheckedClient as Client
 from tests.web.support import make_user, sign_in
-from tests.web.url_walk import iter_routes, url_samples
+from tests.web.url_walk import call_sample, iter_routes, url_samples
 
 
 def routes():
@@ -83,7 +83,7 @@ def test_each_role_gets_exactly_the_views_its_permissions_allow(role):
         sign_in(client, user)
     mismatches = []
     for route in routes():
-        kwargs = samples[route.name]() if route.params else {}
+        kwargs = call_sample(samples[route.name], user) if route.params else {}
         url = reverse(route.name, kwargs=kwargs)
         permission = declared_access(route.callback)
         got = _outcome(client.get(url))

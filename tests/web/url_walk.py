@@ -1,7 +1,10 @@
 """Walk every URL pattern of the platform, with sample arguments for the ones that need them.
 
 Each app's test package may define ``samples.py`` with ``SAMPLES = {"app:name": factory}``,
-where ``factory()`` creates whatever records the URL needs and returns its kwargs. The access
+where ``factory()`` creates whatever records the URL needs and returns its kwargs. A factory
+that takes one argument is given the signed-in user (None when anonymous), so it can make a
+record that user would be entitled to by object-level rules if their role allows the view
+(e.g. a report assigned to that officer, a draft that practitioner wrote). The access
 tests fail for a parameterised URL with no sample, so a new view cannot skip them.
 """
 
@@ -34,6 +37,12 @@ def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterato
             name = f"{namespace}:{p.name}" if namespace else (p.name or "")
             yield Route(name, prefix + str(p.pattern), p.callback,
                         tuple(p.pattern.converters))
+
+
+def call_sample(factory: Callable, user) -> dict:
+    import inspect
+
+    return factory(user) if inspect.signature(factory).parameters else factory()
 
 
 def url_samples() -> dict[str, Callable[[], dict]]:

@@ -49,6 +49,14 @@ INSTALLED_APPS = [
     "arpkit.web.core",
     "arpkit.web.accounts",
     "arpkit.web.audit",
+    "arpkit.web.dashboards",
+    "arpkit.web.imports",
+    "arpkit.web.thinking_tool",
+    "arpkit.web.audits",
+    "arpkit.web.speakup",
+    "arpkit.web.workforce",
+    "arpkit.web.learning",
+    "arpkit.web.programme",
 ]
 
 MIDDLEWARE = [

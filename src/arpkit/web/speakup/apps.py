@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SpeakupConfig(AppConfig):
+    name = "arpkit.web.speakup"
+    label = "speakup"
+    verbose_name = "Speak up"

@@ -1,0 +1,2 @@
+app_name = "speakup"
+urlpatterns: list = []

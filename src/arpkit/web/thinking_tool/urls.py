@@ -1,0 +1,2 @@
+app_name = "thinking_tool"
+urlpatterns: list = []
