@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
 
 def test_manage_py_check_deploy_is_clean_under_production_settings():
     env = {**os.environ, **PRODUCTION_ENV}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run([sys.executable, "-m", "arpkit.web", "check", "--deploy",
                              "--fail-level", "WARNING"], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
