@@ -486,8 +486,9 @@ def _protect(cells: pd.DataFrame, margins: list[str], threshold: int) -> np.ndar
                 ties.append((int(i), int(total)))
     while True:
         try:
+            # a writable copy: pandas' copy-on-write hands out read-only views
             mask = sdc.secondary_suppress(cells, [[m] for m in margins], count="count",
-                                          threshold=threshold, primary=mask).to_numpy()
+                                          threshold=threshold, primary=mask).to_numpy(copy=True)
         except sdc.DisclosureError:
             return mask | (counts > 0)
         changed = False

@@ -120,10 +120,95 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("key", "VARCHAR NOT NULL PRIMARY KEY"),
         ("value", "VARCHAR"),
     ),
+    # Workforce (HR extracts; docs/workforce.md).  Staff and applicant keys are HMACs in a
+    # domain of their own (hr_import.py), never equal to a child_key.
+    "staff": (
+        ("staff_key", "VARCHAR NOT NULL"),
+        ("la_code", "VARCHAR NOT NULL"),
+        ("ethnicity_category", "VARCHAR"),
+        ("ethnicity_group", "VARCHAR NOT NULL"),
+        ("grade", "VARCHAR"),
+        ("grade_rank", "INTEGER"),
+        ("team", "VARCHAR"),
+        ("role", "VARCHAR"),
+        ("start_date", "DATE NOT NULL"),
+        ("leave_date", "DATE"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
+    "staff_applications": (
+        ("application_key", "VARCHAR NOT NULL"),
+        ("la_code", "VARCHAR NOT NULL"),
+        ("ethnicity_category", "VARCHAR"),
+        ("ethnicity_group", "VARCHAR NOT NULL"),
+        ("application_date", "DATE NOT NULL"),
+        ("shortlisted", "BOOLEAN NOT NULL"),
+        ("appointed", "BOOLEAN NOT NULL"),
+        ("grade", "VARCHAR"),
+        ("team", "VARCHAR"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
+    "staff_disciplinary": (
+        ("staff_key", "VARCHAR NOT NULL"),
+        ("la_code", "VARCHAR NOT NULL"),
+        ("case_date", "DATE NOT NULL"),
+        ("formal", "BOOLEAN NOT NULL"),
+        ("stage", "VARCHAR"),
+        ("outcome", "VARCHAR"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
+    "staff_grievances": (
+        ("staff_key", "VARCHAR NOT NULL"),
+        ("la_code", "VARCHAR NOT NULL"),
+        ("case_date", "DATE NOT NULL"),
+        ("stage", "VARCHAR"),
+        ("outcome", "VARCHAR"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
+    "staff_training": (
+        ("staff_key", "VARCHAR NOT NULL"),
+        ("la_code", "VARCHAR NOT NULL"),
+        ("training_date", "DATE NOT NULL"),
+        ("mandatory", "BOOLEAN NOT NULL"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
+    "staff_population": (
+        ("la_code", "VARCHAR NOT NULL"),
+        ("ethnicity_category", "VARCHAR"),
+        ("ethnicity_group", "VARCHAR NOT NULL"),
+        ("population", "BIGINT NOT NULL"),
+        ("source", "VARCHAR NOT NULL"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
+    # Peers' shared aggregate tables (aggregates.py; docs/aggregates.md, schema version 1).
+    "peer_aggregates": (
+        ("la_code", "VARCHAR NOT NULL"),
+        ("dataset", "VARCHAR NOT NULL"),
+        ("period", "INTEGER"),
+        ("measure", "VARCHAR NOT NULL"),
+        ("stage", "VARCHAR"),
+        ("to_stage", "VARCHAR"),
+        ("basis", "VARCHAR"),
+        ("breakdown", "VARCHAR"),
+        ("group_name", "VARCHAR"),
+        ("reference_group", "VARCHAR"),
+        ("numerator", "DOUBLE"),
+        ("denominator", "DOUBLE"),
+        ("reference_numerator", "DOUBLE"),
+        ("reference_denominator", "DOUBLE"),
+        ("value", "DOUBLE"),
+        ("ci_lower", "DOUBLE"),
+        ("ci_upper", "DOUBLE"),
+        ("significant", "BOOLEAN"),
+        ("suppressed", "BOOLEAN NOT NULL"),
+        ("import_id", "VARCHAR NOT NULL"),
+    ),
 }
 
 #: Tables whose rows belong to one import (deleted when it is replaced or rolled back).
-IMPORT_OWNED: tuple[str, ...] = ("child_sources", "events", "population", "ethnicity_labels")
+IMPORT_OWNED: tuple[str, ...] = ("child_sources", "events", "population", "ethnicity_labels",
+                                 "staff", "staff_applications", "staff_disciplinary",
+                                 "staff_grievances", "staff_training", "staff_population",
+                                 "peer_aggregates")
 
 
 def ddl(table: str) -> str:
