@@ -59,6 +59,7 @@ run: install assets
 	  $(foreach y,$(DEMO_PERIODS),$(DEMO)/returns/$(y))
 	$(BIN)/arpkit summary --warehouse $(DEMO)/arpkit.duckdb
 	$(DEMO_ENV) $(WEB) migrate --noinput -v 0
+	$(DEMO_ENV) $(WEB) createcachetable
 	$(DEMO_ENV) $(WEB) collectstatic --noinput -v 0
 	$(DEMO_ENV) $(WEB) load_demo_users
 	@echo "Serving on http://$(HOST)/ (Ctrl-C stops the server and the background worker)"

@@ -174,6 +174,12 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 OTP_TOTP_ISSUER = "arpkit"
 
+# A cache shared by every worker process (throttling counters must not be per process).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "arpkit_cache"},
+}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LANGUAGE_CODE = "en-gb"
