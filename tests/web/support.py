@@ -19,6 +19,11 @@ def make_user(role: Role | None = None, *, username: str | None = None,
               roles: list[Role] | None = None) -> User:
     roles = roles if roles is not None else ([role] if role else [])
     name = username or ("user-" + "-".join(r.value for r in roles) if roles else "user-none")
+    if username is None:  # default names get a suffix so several users of a role can coexist
+        base, n = name, 1
+        while User.objects.filter(username=name).exists():
+            n += 1
+            name = f"{base}-{n}"
     return services.create_user(username=name, password="correct horse battery staple",
                                 roles=roles, teams=teams or [], manages_teams=manager)
 

@@ -72,11 +72,8 @@ def warehouse_team_names(warehouse) -> list[str]:
 
     if not Path(warehouse).exists():
         return []
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with open_duckdb(warehouse, read_only=True) as con:
         rows = con.execute(
             "SELECT DISTINCT team FROM events WHERE team IS NOT NULL AND team <> '' ORDER BY 1"
         ).fetchall()
-    finally:
-        con.close()
     return [r[0] for r in rows]
