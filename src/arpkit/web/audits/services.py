@@ -1,0 +1,189 @@
+"""Writes for case audits: each in a transaction, each recorded in the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+
+from arpkit.engine.sampling import Draw, SamplingError, draw_sample, frame_fingerprint
+from arpkit.web.accounts.models import User
+from arpkit.web.audit.services import record
+from arpkit.web.audits.models import (
+    AuditCase,
+    AuditRound,
+    CaseStatus,
+    GradeChange,
+    GradeLevel,
+    GradeStep,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    Response,
+    Theme,
+)
+from arpkit.web.core.permissions import Role
+
+
+def warehouse_frame(*, period: int, stages: Sequence[str], basis: str = "in_year"):
+    """The sampling frame from the warehouse (opened read-only, closed at once)."""
+    from pathlib import Path
+
+    from arpkit.engine.sampling import sampling_frame
+    from arpkit.engine.warehouse import connect
+
+    path = getattr(settings, "WAREHOUSE_PATH", None)
+    if not path or not Path(path).exists():
+        raise ValidationError("No warehouse has been imported yet, so there is nothing to "
+                              "sample from")
+    con = connect(path)
+    try:
+        return sampling_frame(con, period=period, stages=stages, basis=basis)
+    except SamplingError as exc:
+        raise ValidationError(str(exc)) from exc
+    finally:
+        con.disconnect()
+
+
+def redraw(audit_round: AuditRound) -> Draw:
+    """Draw the round's sample again from its stored frame, allocation, size and seed."""
+    import pandas as pd
+
+    frame = pd.DataFrame(audit_round.frame, columns=["child_key", "stratum"])
+    return draw_sample(frame, size=audit_round.size, seed=audit_round.seed,
+                       method=audit_round.allocation,
+                       min_per_stratum=audit_round.min_per_stratum)
+
+
+def warehouse_fingerprint(audit_round: AuditRound) -> str:
+    """The fingerprint of the frame the warehouse gives today for the round's stages/period."""
+    return frame_fingerprint(warehouse_frame(period=audit_round.period,
+                                             stages=audit_round.stages,
+                                             basis=audit_round.basis))
+
+
+@transaction.atomic
+def round_create(*, by: User, name: str, questionnaire: Questionnaire, stages: Sequence[str],
+                 period: int, allocation: str, size: int, seed: int, min_per_stratum: int = 0,
+                 reference_group: str = "WHITE", request: HttpRequest | None = None
+                 ) -> AuditRound:
+    """Draw a stratified sample from the warehouse and record it so it can be reproduced."""
+    frame = warehouse_frame(period=period, stages=stages)
+    if frame.empty:
+        raise ValidationError("No children were counted at those stages in that year")
+    try:
+        draw = draw_sample(frame, size=size, seed=seed, method=allocation,
+                           min_per_stratum=min_per_stratum)
+    except SamplingError as exc:
+        raise ValidationError(str(exc)) from exc
+    audit_round = AuditRound.objects.create(
+        name=name, questionnaire=questionnaire, stages=list(stages), period=period,
+        allocation=allocation, size=size, min_per_stratum=min_per_stratum, seed=seed,
+        reference_group=reference_group,
+        frame=frame[["child_key", "stratum"]].values.tolist(),
+        frame_fingerprint=draw.fingerprint,
+        strata=draw.allocation.to_dict("records"), created_by=by)
+    AuditCase.objects.bulk_create(
+        AuditCase(round=audit_round, child_key=r.child_key, stratum=r.stratum,
+                  ethnicity_code=r.ethnicity_code or "", stage=r.stage, team=r.team or "",
+                  sex=r.sex or "", age_band=r.age_band or "", weight=r.weight)
+        for r in draw.sample.itertuples())
+    record("audits.round_created", actor=by, obj=audit_round, request=request,
+           extra={"period": period, "stages": list(stages), "allocation": allocation,
+                  "size": size, "seed": seed, "cases": len(draw.sample)})
+    return audit_round
+
+
+@transaction.atomic
+def case_assign(*, case: AuditCase, auditor: User, moderator: User, by: User,
+                request: HttpRequest | None = None) -> AuditCase:
+    for person, field in ((auditor, "auditor"), (moderator, "moderator")):
+        if Role.AUDITOR.value not in person.role_names():
+            raise ValidationError({field: "Choose someone with the auditor role"})
+    if auditor.pk == moderator.pk:
+        raise ValidationError({"moderator": "The moderator must be a different auditor"})
+    if case.status in (CaseStatus.SUBMITTED, CaseStatus.AGREED) and case.auditor_id != auditor.pk:
+        raise ValidationError({"auditor": "This case has been graded; its auditor is fixed"})
+    case.auditor, case.moderator = auditor, moderator
+    if case.status == CaseStatus.UNASSIGNED:
+        case.status = CaseStatus.ASSIGNED
+    case.save(update_fields=["auditor", "moderator", "status"])
+    record("audits.case_assigned", actor=by, obj=case, request=request)
+    return case
+
+
+@transaction.atomic
+def case_save(*, case: AuditCase, by: User, answers: dict[int, dict], difference: str,
+              grade: GradeLevel | None, submit: bool, request: HttpRequest | None = None
+              ) -> AuditCase:
+    """Save the auditor's answers; with ``submit``, record the auditor's grade.
+
+    ``answers`` maps question id to ``{"choice", "scale_value", "text", "themes"}``.
+    """
+    if case.auditor_id != by.pk or case.status != CaseStatus.ASSIGNED:
+        raise ValidationError("only the assigned auditor can change this audit")
+    questions = {q.pk: q for q in Question.objects.filter(
+        section__questionnaire=case.round.questionnaire)}
+    for qid, data in answers.items():
+        question = questions[qid]
+        response, _ = Response.objects.get_or_create(case=case, question=question)
+        response.choice = data.get("choice") or ""
+        response.scale_value = data.get("scale_value")
+        response.text = (data.get("text") or "").strip()
+        response.save()
+        response.themes.set(Theme.objects.filter(pk__in=data.get("themes") or []))
+    case.difference_for_child = difference.strip()
+    fields = ["difference_for_child"]
+    if submit:
+        errors = {}
+        if grade is None:
+            errors["grade"] = "Choose the grade for this case"
+        if not case.difference_for_child:
+            errors["difference"] = "Say what difference the work made for the child"
+        missing = [q for q in questions.values() if q.kind == QuestionKind.YES_NO_PARTLY
+                   and not (answers.get(q.pk) or {}).get("choice")]
+        if missing:
+            errors[f"q{missing[0].pk}_choice"] = "Answer yes, no or partly"
+        if errors:
+            raise ValidationError(errors)
+        case.auditor_grade = grade
+        case.status = CaseStatus.SUBMITTED
+        fields += ["auditor_grade", "status"]
+        GradeChange.objects.create(case=case, step=GradeStep.AUDITOR, grade=grade, actor=by)
+    case.save(update_fields=fields)
+    record("audits.case_submitted" if submit else "audits.case_saved", actor=by, obj=case,
+           request=request)
+    return case
+
+
+@transaction.atomic
+def case_moderate(*, case: AuditCase, by: User, agree: bool, grade: GradeLevel | None = None,
+                  reason: str = "", request: HttpRequest | None = None) -> AuditCase:
+    """The moderator agrees the auditor's grade or changes it with a reason; that is final."""
+    if case.moderator_id != by.pk or case.status != CaseStatus.SUBMITTED:
+        raise ValidationError("only the assigned moderator can moderate a submitted audit")
+    if agree:
+        final = case.auditor_grade
+        GradeChange.objects.create(case=case, step=GradeStep.MODERATOR_AGREED, grade=final,
+                                   previous=case.auditor_grade, actor=by)
+    else:
+        errors = {}
+        if grade is None or grade == case.auditor_grade:
+            errors["grade"] = "Choose a different grade, or agree the auditor\u2019s grade"
+        if not reason.strip():
+            errors["reason"] = "Give the reason for changing the grade"
+        if errors:
+            raise ValidationError(errors)
+        final = grade
+        GradeChange.objects.create(case=case, step=GradeStep.MODERATOR_CHANGED, grade=grade,
+                                   previous=case.auditor_grade, reason=reason.strip(),
+                                   actor=by)
+    case.final_grade = final
+    case.status = CaseStatus.AGREED
+    case.save(update_fields=["final_grade", "status"])
+    record("audits.case_moderated", actor=by, obj=case, request=request,
+           extra={"agreed": agree})
+    return case

@@ -1,0 +1,237 @@
+"""Audit rounds end to end: reproducible draw, assignment, auditing, moderation, findings."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from arpkit.engine.intervals import wilson_limits
+from arpkit.engine.ratios import katz_ratio
+from arpkit.web.audits import findings, services
+from arpkit.web.audits.models import (
+    AuditCase,
+    AuditRound,
+    CaseStatus,
+    GradeChange,
+    GradeLevel,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    Theme,
+)
+from arpkit.web.core.permissions import Role
+from tests.web.support import CheckedClient, make_user, sign_in
+from tests.web.thinking_tool.warehouse import LA, Child, build
+
+KIDS = ([Child(f"W{i}", "WBRI", stage="cin") for i in range(30)]
+        + [Child(f"B{i}", "BAFR", stage="cin") for i in range(12)]
+        + [Child(f"A{i}", "APKN", stage="cp_plan") for i in range(8)]
+        + [Child(f"N{i}", "NOBT", stage="cin") for i in range(3)])
+
+
+@pytest.fixture
+def warehouse(tmp_path, settings):
+    settings.WAREHOUSE_PATH = build(tmp_path / "wh.duckdb", KIDS)
+    settings.ARPKIT_LA_CODE = LA
+    return settings.WAREHOUSE_PATH
+
+
+@pytest.fixture
+def people():
+    return {"lead": make_user(Role.PROGRAMME_LEAD, username="lead"),
+            "ana": make_user(Role.ANALYST, username="ana"),
+            "aud": make_user(Role.AUDITOR, username="aud"),
+            "mod": make_user(Role.AUDITOR, username="mod"),
+            "other": make_user(Role.AUDITOR, username="other"),
+            "pat": make_user(Role.PRACTITIONER, username="pat")}
+
+
+def client_for(user) -> CheckedClient:
+    return sign_in(CheckedClient(), user)
+
+
+def draw(people, **overrides) -> AuditRound:
+    data = {"name": "Spring audit", "questionnaire": Questionnaire.objects.first().pk,
+            "stages": ["cin", "cp_plan"], "period": 2025, "allocation": "equal", "size": 12,
+            "min_per_stratum": 0, "seed": 42, "reference_group": "WHITE", **overrides}
+    response = client_for(people["lead"]).post(reverse("audits:round_create"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return AuditRound.objects.latest("pk")
+
+
+def test_the_default_scale_has_the_four_ofsted_style_grades(db):
+    assert list(GradeLevel.objects.values_list("label", flat=True)) == [
+        "Outstanding", "Good", "Requires improvement to be good", "Inadequate"]
+    kinds = set(Question.objects.values_list("kind", flat=True))
+    assert {QuestionKind.YES_NO_PARTLY, QuestionKind.SCALE, QuestionKind.TEXT,
+            QuestionKind.EVIDENCE} <= kinds
+
+
+def test_a_round_draws_a_stratified_sample_and_records_the_draw(people, warehouse):
+    audit_round = draw(people)
+    per_group = {s["stratum"]: s["sample_size"] for s in audit_round.strata}
+    assert per_group == {"WHITE": 3, "ASIAN": 3, "BLACK": 3, "NOT_OBTAINED": 3}
+    assert audit_round.cases.count() == 12
+    assert len(audit_round.frame) == len(KIDS)
+    case = audit_round.cases.filter(stratum="ASIAN").first()
+    assert (case.stage, case.ethnicity_code, case.weight) == ("cp_plan", "APKN", 8 / 3)
+
+
+def test_the_same_seed_draws_the_same_sample_and_the_draw_can_be_checked(people, warehouse):
+    first = draw(people)
+    second = draw(people, name="Again")
+    other = draw(people, name="Other seed", seed=7)
+    keys = lambda r: set(r.cases.values_list("child_key", flat=True))  # noqa: E731
+    assert keys(first) == keys(second)
+    assert keys(first) != keys(other)
+    assert set(services.redraw(first).sample["child_key"]) == keys(first)
+    page = client_for(people["lead"]).get(reverse("audits:round_verify", args=[first.pk]))
+    assert "same sample" in page.content.decode() and "the same frame" in page.content.decode()
+
+
+def test_an_impossible_draw_is_explained(people, warehouse):
+    response = client_for(people["lead"]).post(reverse("audits:round_create"), {
+        "name": "x", "questionnaire": Questionnaire.objects.first().pk, "stages": ["cla"],
+        "period": 2025, "allocation": "equal", "size": 5, "seed": 1,
+        "reference_group": "WHITE"})
+    assert "No children were counted" in response.content.decode()
+
+
+def assign(people, case, auditor="aud", moderator="mod"):
+    return client_for(people["lead"]).post(reverse("audits:assign", args=[case.pk]), {
+        "auditor": people[auditor].pk, "moderator": people[moderator].pk})
+
+
+def answers_for(case, grade: GradeLevel, action="submit", theme: Theme | None = None):
+    data = {"action": action, "difference": "The child now has a life-story book",
+            "grade": grade.pk}
+    for q in Question.objects.filter(section__questionnaire=case.round.questionnaire):
+        if q.kind == QuestionKind.YES_NO_PARTLY:
+            data[f"q{q.pk}_choice"] = "partly"
+        elif q.kind == QuestionKind.SCALE:
+            data[f"q{q.pk}_scale"] = "3"
+        if q.kind != QuestionKind.SCALE:
+            data[f"q{q.pk}_text"] = "Seen on file"
+        if theme:
+            data[f"q{q.pk}_themes"] = [theme.pk]
+    return data
+
+
+def test_auditor_then_moderator_then_final_grade_with_an_immutable_history(people, warehouse):
+    audit_round = draw(people)
+    case = audit_round.cases.first()
+    assert assign(people, case, "aud", "aud").status_code == 200  # moderator must differ
+    assign(people, case)
+    good, ri = GradeLevel.objects.get(rank=2), GradeLevel.objects.get(rank=3)
+    auditor = client_for(people["aud"])
+    url = reverse("audits:case", args=[case.pk])
+    assert auditor.get(url).status_code == 200
+    incomplete = answers_for(case, good)
+    incomplete.pop("difference")
+    assert "Say what difference" in auditor.post(url, incomplete).content.decode()
+    auditor.post(url, answers_for(case, good, theme=Theme.objects.first()))
+    case.refresh_from_db()
+    assert (case.status, case.auditor_grade) == (CaseStatus.SUBMITTED, good)
+
+    moderator = client_for(people["mod"])
+    response = moderator.post(url, {"decision": "change", "grade": ri.pk, "reason": ""})
+    assert "Give the reason" in response.content.decode()
+    moderator.post(url, {"decision": "change", "grade": ri.pk,
+                         "reason": "Identity recorded but not explored"})
+    case.refresh_from_db()
+    assert (case.status, case.final_grade) == (CaseStatus.AGREED, ri)
+    history = list(case.history.values_list("step", "grade__rank", "previous__rank"))
+    assert history == [("auditor", 2, None), ("changed", 3, 2)]
+    entry = GradeChange.objects.first()
+    entry.reason = "rewritten"
+    with pytest.raises(ValidationError):
+        entry.save()
+    with pytest.raises(ValidationError):
+        entry.delete()
+    assert auditor.post(url, answers_for(case, good)).status_code == 200  # read-only now
+    case.refresh_from_db()
+    assert case.final_grade == ri
+
+
+def test_auditors_see_only_the_cases_assigned_to_them(people, warehouse):
+    audit_round = draw(people)
+    mine, theirs = audit_round.cases.all()[:2]
+    assign(people, mine)
+    url = reverse("audits:case", args=[theirs.pk])
+    assert client_for(people["aud"]).get(url).status_code == 404  # not assigned
+    assign(people, theirs, "other", "mod")
+    assert client_for(people["aud"]).get(url).status_code == 404
+    assert client_for(people["other"]).get(url).status_code == 200
+    listed = client_for(people["aud"]).get(reverse("audits:my_cases")).context["to_audit"]
+    assert [c.pk for c in listed] == [mine.pk]
+    assert client_for(people["aud"]).get(
+        reverse("audits:round", args=[audit_round.pk])).status_code == 403
+    assert client_for(people["pat"]).get(url).status_code == 403
+    assert client_for(people["lead"]).get(url).status_code == 403  # leads manage, not audit
+
+
+def test_only_the_assigned_moderator_moderates(people, warehouse):
+    case = draw(people).cases.first()
+    assign(people, case)
+    client_for(people["aud"]).post(reverse("audits:case", args=[case.pk]),
+                                   answers_for(case, GradeLevel.objects.get(rank=1)))
+    other = client_for(people["other"])
+    assert other.post(reverse("audits:case", args=[case.pk]),
+                      {"decision": "agree"}).status_code == 404
+    with pytest.raises(ValidationError):
+        services.case_moderate(case=AuditCase.objects.get(pk=case.pk), by=people["aud"],
+                               agree=True)
+
+
+def grade_all(people, audit_round, grades: dict[str, list[int]]):
+    """Assign, audit and agree cases: ``grades[group]`` lists final ranks in case order."""
+    theme = Theme.objects.get(key="identity-silent")
+    for group, ranks in grades.items():
+        for case, rank in zip(audit_round.cases.filter(stratum=group), ranks, strict=False):
+            assign(people, case)
+            client_for(people["aud"]).post(
+                reverse("audits:case", args=[case.pk]),
+                answers_for(case, GradeLevel.objects.get(rank=rank), theme=theme))
+            client_for(people["mod"]).post(reverse("audits:case", args=[case.pk]),
+                                           {"decision": "agree"})
+
+
+@pytest.mark.slow
+def test_findings_use_the_engine_statistics_and_export_to_excel(people, warehouse):
+    audit_round = draw(people, size=40, allocation="equal", min_per_stratum=0)
+    grade_all(people, audit_round, {"WHITE": [2] * 8 + [3] * 2, "BLACK": [2] * 3 + [4] * 7})
+    table = findings.findings_frame(audit_round, unsuppressed=True).set_index("group")
+    assert (table.loc["WHITE", "graded"], table.loc["WHITE", "good_or_better"]) == (10, 8)
+    lower, _ = wilson_limits(3, 10)
+    assert table.loc["BLACK", "lower"] == pytest.approx(lower)
+    ratio = katz_ratio(3, 10, 8, 10)
+    assert table.loc["BLACK", "ratio"] == pytest.approx(ratio.value)
+    assert table.loc["BLACK", "ratio_lower"] == pytest.approx(ratio.lower)
+
+    lead_page = client_for(people["lead"]).get(reverse("audits:findings", args=[audit_round.pk]))
+    lead_rows = {r["group"]: r for r in lead_page.context["rows"]}
+    assert lead_rows["BLACK"]["good_or_better_text"] == "c"  # 3 is suppressed for the lead
+    assert lead_rows["BLACK"]["ratio_text"] == "c"
+    analyst = client_for(people["ana"])
+    rows = {r["group"]: r for r in analyst.get(
+        reverse("audits:findings", args=[audit_round.pk])).context["rows"]}
+    assert rows["BLACK"]["good_or_better_text"] == "3"
+    themes = {(t["theme"], t["group"]): t["cases"] for t in analyst.get(
+        reverse("audits:findings", args=[audit_round.pk])).context["themes"]}
+    assert themes[("Identity silent or assumed", "BLACK")] == 10
+
+    export = client_for(people["lead"]).get(
+        reverse("audits:findings_export", args=[audit_round.pk]))
+    wb = openpyxl.load_workbook(io.BytesIO(export.content))
+    sheet = wb["Findings"]
+    header = [c.value for c in sheet[1]]
+    black = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[2] == "BLACK")
+    cell = dict(zip(header, black, strict=True))
+    assert cell["good_or_better"] is None and cell["good_or_better_symbol"] == "c"
+    from arpkit.web.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="audits.findings_exported").exists()

@@ -1,0 +1,76 @@
+"""A case audit round in a real browser: draw, assign, audit, moderate, findings; axe on each."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from arpkit.web.audits.models import AuditCase, CaseStatus
+from arpkit.web.core.permissions import Role
+from tests.web.browser.axe import assert_accessible
+from tests.web.support import make_user
+from tests.web.thinking_tool.warehouse import LA, Child, build
+
+
+def seed_defaults() -> None:
+    from arpkit.web.audits import defaults, models
+
+    defaults.seed(models.GradeScale, models.GradeLevel, models.Questionnaire, models.Section,
+                  models.Question, models.Theme)
+
+
+def test_a_round_is_drawn_audited_moderated_and_reported(live_server, signed_in, settings,
+                                                         tmp_path):
+    settings.WAREHOUSE_PATH = build(
+        tmp_path / "wh.duckdb", [Child(f"W{i}", "WBRI", stage="cin") for i in range(10)]
+        + [Child(f"B{i}", "BAFR", stage="cin") for i in range(10)])
+    settings.ARPKIT_LA_CODE = LA
+    seed_defaults()  # live_server tests flush the database, data migrations included
+    lee = make_user(Role.PROGRAMME_LEAD, username="lee")
+    aud = make_user(Role.AUDITOR, username="aud")
+    make_user(Role.AUDITOR, username="mod")
+
+    page = signed_in(lee)
+    page.goto(live_server.url + "/case-audits/new/")
+    assert_accessible(page)
+    page.get_by_label("Name of the audit round").fill("Autumn audit")
+    page.get_by_label("Child in need", exact=True).check()
+    page.get_by_label("Collection year (the year ending 31 March)").fill("2025")
+    page.get_by_label("The same number from each group").check()
+    page.get_by_label("Number of cases").fill("4")
+    page.get_by_label("Random seed").fill("11")
+    page.get_by_role("button", name="Draw the sample").click()
+    # the draw runs the engine's counting rules on DuckDB: allow for a loaded machine
+    expect(page.get_by_text("Drew 4 cases with seed 11.")).to_be_visible(timeout=30_000)
+    assert_accessible(page)
+    case = AuditCase.objects.order_by("pk").first()
+    page.get_by_role("link", name=f"Assign case {case.pk}").click()
+    page.get_by_label("Auditor").select_option(label="aud")
+    page.get_by_label("Moderator").select_option(label="mod")
+    assert_accessible(page)
+    page.get_by_role("button", name="Assign").click()
+    expect(page.get_by_text(f"Case {case.pk} assigned.")).to_be_visible()
+
+    page = signed_in(aud)
+    page.goto(live_server.url + "/case-audits/my-cases/")
+    page.get_by_role("link", name=f"Case {case.pk} (Autumn audit)").click()
+    assert_accessible(page)
+    for choice in page.get_by_label("Partly", exact=True).all():
+        choice.check()
+    page.get_by_label("What difference did the work make for the child?").fill(
+        "Contact with grandparents restored")
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_role("button", name="Submit for moderation").click()
+    expect(page.get_by_text("Submitted for moderation.")).to_be_visible()
+
+    page = signed_in(AuditCase.objects.get(pk=case.pk).moderator)
+    page.goto(live_server.url + f"/case-audits/cases/{case.pk}/")
+    assert_accessible(page)
+    page.get_by_label("Agree the auditor\u2019s grade").check()
+    page.get_by_role("button", name="Record the final grade").click()
+    expect(page.get_by_text("The final grade has been recorded.")).to_be_visible()
+    assert AuditCase.objects.get(pk=case.pk).status == CaseStatus.AGREED
+
+    page = signed_in(lee)
+    page.goto(live_server.url + f"/case-audits/rounds/{case.round_id}/findings/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Findings: Autumn audit")
+    assert_accessible(page)
