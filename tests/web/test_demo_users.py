@@ -31,5 +31,5 @@ def test_load_demo_users_creates_one_user_per_role_and_teams_from_the_warehouse(
     assert len(lines) == len(Role)
     manager = User.objects.get(username="demo-team-manager")
     assert manager.memberships.get().is_manager
-    password = lines[[i for i, line in enumerate(lines) if "demo-team-manager" in line][0]]
-    assert manager.check_password(password.split()[-1])
+    line = next(line for line in lines if "demo-team-manager" in line)
+    assert manager.check_password(line.split()[-1])
