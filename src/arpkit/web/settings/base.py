@@ -8,6 +8,9 @@ the loopback interface needs. Environment variables:
 * ``ARPKIT_WAREHOUSE`` - the DuckDB warehouse file the dashboards read.
 * ``ARPKIT_VAR_DIR`` - where runtime files live (default ``./var``).
 * ``ARPKIT_GOVUK_FRONTEND`` - the ``dist/govuk`` folder of the pinned govuk-frontend npm package.
+* ``ARPKIT_LA_CODE`` - the authority's three-digit DfE code.
+* ``ARPKIT_REFERENCE_DIR`` - published DfE comparison tables (England, neighbours).
+* ``ARPKIT_SPEAKUP_KEY`` / ``ARPKIT_SPEAKUP_KEY_FILE`` - the speak-up master key (docs/speakup.md).
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ GOVUK_FRONTEND_DIST = Path(
                    REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"))
 
 WAREHOUSE_PATH = Path(os.environ.get("ARPKIT_WAREHOUSE", VAR_DIR / "arpkit.duckdb"))
+# The authority's DfE code, used when typed child ids are pseudonymised and to tell the
+# authority from its peers; when unset, the single authority in the warehouse is used.
+ARPKIT_LA_CODE = os.environ.get("ARPKIT_LA_CODE", "")
+# Published DfE tables for England and statistical neighbours (see arpkit.engine.reference).
+ARPKIT_REFERENCE_DIR = os.environ.get("ARPKIT_REFERENCE_DIR", "")
 
 SECRET_KEY = os.environ.get("ARPKIT_SECRET_KEY", "")
 DEBUG = False
