@@ -466,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules that add subcommands. Imported when the parser is built, so each keeps its heavy
 # imports inside its command functions to keep ``arpkit --help`` quick.
-_COMMAND_MODULES: list[str] = []
+_COMMAND_MODULES: list[str] = ["arpkit.reports.cli", "arpkit.workforce_cli"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

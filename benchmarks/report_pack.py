@@ -1,0 +1,90 @@
+"""How long the full report pack takes to build: issue "report pack", target under a minute
+for a 1,000,000-child authority (a benchmark, not a timed test).
+
+Times each step of ``arpkit.reports.build.build_pack`` on a cached synthetic warehouse
+(``_common.warehouse_cached``): gathering the engine's tables once (metrics for every period,
+pathway, quality, team funnels), building the sections and charts, rendering the SVGs, writing
+the HTML, the PDF (WeasyPrint from that HTML) and the workbook.  A small warehouse is built first
+and the whole pack run once on it, so module imports are not counted.
+
+Run: ``.venv/bin/python benchmarks/report_pack.py [--children 1000000] [--reference DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from _common import (
+    DEFAULT_PERIOD,
+    DEFAULT_SEED,
+    machine,
+    peak_rss_mb,
+    stderr,
+    table,
+    timer,
+    use_benchmark_key,
+    warehouse_cached,
+)
+
+WARM_UP_CHILDREN = 2_000
+
+
+def run(warehouse: Path, out: Path, reference: Path | None) -> list[tuple[str, float]]:
+    from arpkit.reports.html import figures_of, render_html, render_svgs
+    from arpkit.reports.pack import build_sections, gather
+    from arpkit.reports.pdf import html_to_pdf
+    from arpkit.reports.xlsx import write_workbook
+
+    steps: list[tuple[str, float]] = []
+    with timer() as t:
+        data = gather(warehouse, reference_dir=reference)
+    steps.append(("gather engine tables (once)", t[0]))
+    with timer() as t:
+        sections = build_sections(data)
+    steps.append(("sections, findings and chart specs", t[0]))
+    figures = figures_of(sections)
+    with timer() as t:
+        svgs = render_svgs(figures)
+    steps.append((f"render {len(figures)} SVGs (vl-convert, 2 threads)", t[0]))
+    with timer() as t:
+        html = render_html(data, sections, svgs)
+        (out / "pack.html").write_text(html, encoding="utf-8")
+    steps.append(("HTML", t[0]))
+    with timer() as t:
+        html_to_pdf(html, out / "pack.pdf")
+    steps.append(("PDF (WeasyPrint)", t[0]))
+    with timer() as t:
+        write_workbook(data, out / "pack.xlsx")
+    steps.append(("Excel workbook", t[0]))
+    steps.append(("total", sum(s for _, s in steps)))
+    return steps
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--children", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--period", type=int, default=DEFAULT_PERIOD)
+    ap.add_argument("--reference", type=Path, default=None,
+                    help="folder of DfE tables for the Benchmarks page")
+    args = ap.parse_args(argv)
+    use_benchmark_key()
+    small = warehouse_cached(WARM_UP_CHILDREN, seed=args.seed, period=args.period, log=stderr)
+    big = warehouse_cached(args.children, seed=args.seed, period=args.period, log=stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        stderr(f"warm-up on {WARM_UP_CHILDREN:,} children ...")
+        run(small, Path(tmp), args.reference)
+        stderr(f"timing the pack on {args.children:,} children ...")
+        steps = run(big, Path(tmp), args.reference)
+        sizes = {p.suffix: p.stat().st_size / 1e6 for p in Path(tmp).iterdir()}
+    print(f"report pack, {args.children:,} children, period {args.period}; {machine()}")
+    print(table([(name, seconds) for name, seconds in steps], ("step", "seconds")))
+    print("output sizes (MB): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(sizes.items())))
+    print(f"peak RSS {peak_rss_mb():,.0f} MB; pid {os.getpid()}")
+
+
+if __name__ == "__main__":
+    main()

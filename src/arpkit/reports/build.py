@@ -1,0 +1,47 @@
+"""Build the whole pack: gather the engine's tables once, then write each format from them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from arpkit.reports.pack import ReportData, build_sections, gather
+
+
+def build_pack(warehouse: str | Path | None, out_dir: str | Path, *, period: int | None = None,
+               formats: Sequence[str] = ("html", "pdf", "xlsx"), suppression: str = "dfe",
+               threshold: int = 5, reference_dir: str | Path | None = None,
+               benchmark_la: str | None = None, title: str | None = None,
+               data: ReportData | None = None) -> dict[str, Path]:
+    """Write ``arpkit-report-<period>.<ext>`` for each format into ``out_dir``.
+
+    The engine is asked for each table once (:func:`~arpkit.reports.pack.gather`; pass
+    ``data`` to reuse tables already gathered), the charts are rendered once, and the PDF is
+    rendered from the same HTML, so every format shows the same, equally suppressed, numbers.
+    Returns the path written for each format.
+    """
+    from arpkit.reports.html import figures_of, render_html, render_svgs
+
+    if data is None:
+        data = gather(warehouse, period, suppression=suppression, threshold=threshold,
+                      reference_dir=reference_dir, benchmark_la=benchmark_la, title=title)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"arpkit-report-{data.period}" + ("-internal" if data.suppression != "dfe" else "")
+    written: dict[str, Path] = {}
+    if "xlsx" in formats:
+        from arpkit.reports.xlsx import write_workbook
+
+        written["xlsx"] = write_workbook(data, out / f"{stem}.xlsx")
+    if "html" in formats or "pdf" in formats:
+        sections = build_sections(data)
+        html = render_html(data, sections, render_svgs(figures_of(sections)))
+        if "html" in formats:
+            path = out / f"{stem}.html"
+            path.write_text(html, encoding="utf-8")
+            written["html"] = path
+        if "pdf" in formats:
+            from arpkit.reports.pdf import html_to_pdf
+
+            written["pdf"] = html_to_pdf(html, out / f"{stem}.pdf")
+    return written

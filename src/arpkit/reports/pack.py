@@ -1,0 +1,354 @@
+"""The report pack's content: every engine table gathered once, and the sections built from it.
+
+:func:`gather` asks the engine for each table exactly once (metrics for every period, so trends
+need no second call; pathway, quality and team funnels for the report period) and keeps them on a
+:class:`ReportData`; :func:`build_sections` turns that into the pack's pages (figures, sentences,
+tables). The HTML, PDF and Excel writers all read the same objects, so the three formats cannot
+disagree and the engine's suppression (DfE by default: the pack is a publication) applies to
+all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from arpkit.reports import charts
+from arpkit.reports import labels as lab
+from arpkit.reports.findings import HEADLINE_STAGES, Finding, findings
+
+#: Benchmarked measures: (reference measure, arpkit stage, basis).
+BENCHMARK_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("cin_at_31_march", "cin", "at_31_march"),
+    ("cp_plan_at_31_march", "cp_plan", "at_31_march"),
+    ("cla_at_31_march", "cla", "at_31_march"),
+    ("referral_in_year", "referral", "in_year"),
+    ("cla_in_year", "cla", "in_year"),
+)
+#: Team funnels shown: decision points (from, to) and the minority share at a stage.
+FUNNEL_PAIRS: tuple[tuple[str, str], ...] = (
+    ("referral", "assessment"), ("referral", "s47"), ("s47", "cp_plan"), ("referral", "cla"))
+
+
+@dataclass
+class ReportData:
+    """Every table the pack is built from (the engine's output, unchanged)."""
+
+    warehouse: str
+    period: int
+    periods: list[int]
+    suppression: str
+    threshold: int
+    metrics: pd.DataFrame
+    pathway: pd.DataFrame
+    quality: pd.DataFrame
+    funnel: pd.DataFrame
+    benchmarks: pd.DataFrame
+    imports: pd.DataFrame
+    la_codes: list[str]
+    benchmark_la: str | None
+    title: str
+    generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
+        microsecond=0))
+
+
+@dataclass
+class Table:
+    """A table shown without a chart."""
+
+    caption: str
+    frame: pd.DataFrame
+
+
+@dataclass
+class Section:
+    """One page of the pack."""
+
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    figures: list[charts.Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    subsections: list[Section] = field(default_factory=list)
+
+
+def gather(warehouse: str | Path, period: int | None = None, *, suppression: str = "dfe",
+           threshold: int = 5, reference_dir: str | Path | None = None,
+           benchmark_la: str | None = None, title: str | None = None) -> ReportData:
+    """Ask the engine for each table once.
+
+    ``period`` defaults to the latest in the warehouse. ``reference_dir`` is a folder of DfE
+    tables (the layout of ``shared/data/reference``; see :mod:`arpkit.engine.reference`);
+    ``benchmark_la`` the old three-digit LA number whose region and statistical neighbours are
+    shown (default: the warehouse's authority, when it has exactly one).
+    """
+    import arpkit
+    from arpkit.engine.errors import ArpkitError
+
+    summary = arpkit.summarise(warehouse)
+    imports = summary.imports
+    periods = sorted({int(p) for p in imports["period"].dropna()} |
+                     {int(p) for p in summary.events_by_stage["period"].dropna()})
+    if not periods:
+        raise ArpkitError(f"{warehouse}: the warehouse has no periods; import returns first")
+    if period is None:
+        period = periods[-1]
+    if period not in periods:
+        raise ArpkitError(f"period {period} is not in the warehouse (present: "
+                          f"{', '.join(map(str, periods))})")
+    kw = {"suppression": suppression, "threshold": threshold}
+    metrics = arpkit.metrics(warehouse, **kw)
+    attrs = dict(metrics.attrs)
+    metrics = metrics[metrics["period"] <= period].reset_index(drop=True)
+    metrics.attrs = attrs
+    pathway = arpkit.pathway(warehouse, period=period, **kw)
+    quality = arpkit.quality(warehouse, period=period, **kw)
+    funnel = arpkit.team_funnel(warehouse, period=period, **kw)
+    la_codes = sorted({str(c) for c in summary.children_by_group["la_code"].dropna()})
+    if benchmark_la is None and len(la_codes) == 1:
+        benchmark_la = la_codes[0]
+    benchmarks = benchmark_table(metrics, reference_dir, benchmark_la)
+    return ReportData(
+        warehouse=str(warehouse), period=int(period), periods=[p for p in periods
+                                                               if p <= period],
+        suppression=suppression, threshold=threshold, metrics=metrics, pathway=pathway,
+        quality=quality, funnel=funnel, benchmarks=benchmarks, imports=imports,
+        la_codes=la_codes, benchmark_la=benchmark_la,
+        title=title or "Ethnic disproportionality in children's social care")
+
+
+def benchmark_table(metrics: pd.DataFrame, reference_dir: str | Path | None,
+                la_code: str | None) -> pd.DataFrame:
+    """The authority's own overall rates beside the published comparators."""
+    columns = ["measure", "period", "area", "area_kind", "area_code", "number",
+               "rate_per_10k", "symbol", "rate_source"]
+    if reference_dir is None:
+        return pd.DataFrame(columns=columns)
+    from arpkit.engine import reference
+
+    figures = reference.published_figures(reference_dir)
+    sn_files = sorted(Path(reference_dir).glob("geography/*Statistical_Neighbour*.csv"))
+    neighbours = reference.statistical_neighbours(sn_files[-1]) if sn_files else None
+    comp = reference.comparators(figures, la_code, neighbours=neighbours,
+                                 measures=[m for m, _, _ in BENCHMARK_MEASURES])
+    own = []
+    for measure, stage, basis in BENCHMARK_MEASURES:
+        rows = metrics[(metrics["measure"] == "rate_per_10k") & (metrics["stage"] == stage)
+                       & (metrics["basis"] == basis) & (metrics["breakdown"] == "all")]
+        for r in rows.itertuples(index=False):
+            own.append({"measure": measure, "period": int(r.period), "area": "This authority",
+                        "area_kind": "authority", "area_code": None,
+                        "number": None if r.suppressed else r.numerator,
+                        "rate_per_10k": None if r.suppressed else r.value,
+                        "symbol": lab.SUPPRESSED if r.suppressed else None,
+                        "rate_source": "arpkit"})
+    mine = pd.DataFrame(own, columns=columns)
+    # The authority's own published row repeats what arpkit computes: keep arpkit's.
+    comp = comp[comp["area_kind"] != "published_authority"]
+    comp = comp[comp["period"].isin(set(mine["period"]))]
+    out = pd.concat([mine, comp], ignore_index=True)
+    for col in ("number", "rate_per_10k"):
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def build_sections(data: ReportData) -> list[Section]:
+    """The pages of the pack, in reading order."""
+    return [_headline(data), _pathway(data), _trends(data), _teams(data), _quality(data),
+            _benchmark_section(data), _methods(data)]
+
+
+def _headline(data: ReportData) -> Section:
+    m, p = data.metrics, data.period
+    sec = Section("headline", f"Headline findings, {lab.period_label(p)}", paragraphs=[
+        "For children in need, children on a child protection plan and children looked after "
+        f"at 31 March {p}: the rate per 10,000 children of each ethnic group, how likely each "
+        "group was compared with White children (the disparity ratio), and whether each group "
+        "was over- or under-represented against its share of the child population (the "
+        "disproportionality index). Every sentence below is generated from the figures.",
+    ])
+    for stage in HEADLINE_STAGES:
+        sub = Section(f"headline-{stage}", lab.stage_title(stage, "at_31_march"))
+        sub.findings = findings(m, stages=(stage,), period=p,
+                                measures=("disparity_ratio", "disproportionality_index"))
+        sub.figures = [charts.rates_figure(m, stage, "at_31_march", period=p),
+                       charts.disparity_figure(m, stage, "at_31_march", period=p)]
+        sub.tables = [Table(f"{lab.stage_title(stage, 'at_31_march')}, "
+                            f"{lab.period_label(p)}: disproportionality index by ethnic group",
+                            di_table(m, stage, "at_31_march", p))]
+        sec.subsections.append(sub)
+    return sec
+
+
+def di_table(metrics: pd.DataFrame, stage: str, basis: str, period: int) -> pd.DataFrame:
+    """Disproportionality index by ethnic group (observed ÷ expected, methods.md §1.3)."""
+    lvl = charts.level_label(metrics)
+    rows = metrics[(metrics["measure"] == "disproportionality_index")
+                   & (metrics["stage"] == stage) & (metrics["basis"] == basis)
+                   & (metrics["period"] == period)
+                   & (metrics["breakdown"] == "ethnicity_group")]
+    order = {g: i for i, g in enumerate(lab.group_order("ethnicity_group"))}
+    rows = rows.assign(_o=rows["group"].map(order)).sort_values("_o")
+    out = []
+    for r in rows.itertuples(index=False):
+        hidden = bool(r.suppressed)
+        out.append({"Ethnic group": lab.group_label(r.group),
+                    "Children": charts._count(r.numerator, suppressed=hidden),
+                    "Expected": charts._cell(r.denominator, 1, suppressed=hidden),
+                    "Disproportionality index": charts._cell(r.value, 2, suppressed=hidden),
+                    f"Lower {lvl} limit": charts._cell(r.ci_lower, 2, suppressed=hidden),
+                    f"Upper {lvl} limit": charts._cell(r.ci_upper, 2, suppressed=hidden),
+                    "Significant": charts._flag(r.significant, suppressed=hidden)})
+    return pd.DataFrame(out)
+
+
+def _pathway(data: ReportData) -> Section:
+    window = data.pathway.attrs.get("window_days", 90)
+    return Section("pathway", "The pathway from first contact", paragraphs=[
+        f"What happened within {window} days of each child's first contact with the front door "
+        f"in {lab.period_label(data.period)}, by ethnic group; how many went on at each step "
+        "of the journey; and, at each decision point, the relative rate index: the share of "
+        "each group moving on, divided by the share of White children moving on.",
+    ], figures=[charts.pathway_figure(data.pathway), charts.journey_figure(data.pathway),
+                charts.rri_figure(data.metrics, period=data.period)])
+
+
+def _trends(data: ReportData) -> Section:
+    sec = Section("trends", "Trends", paragraphs=[
+        "Each headline measure over every year in the warehouse "
+        f"({', '.join(lab.period_label(p) for p in data.periods)}). A ring marks a change "
+        "from the previous year that is statistically significant.",
+    ])
+    if len(data.periods) < 2:
+        sec.paragraphs.append("Only one year is loaded, so there is no trend yet: import the "
+                              "returns of earlier years to see one.")
+        return sec
+    for stage in HEADLINE_STAGES:
+        for measure in ("rate_per_10k", "disparity_ratio"):
+            sec.figures.append(charts.trend_figure(data.metrics, measure, stage, "at_31_march"))
+    return sec
+
+
+def _teams(data: ReportData) -> Section:
+    sec = Section("teams", "Teams", paragraphs=[
+        "Each team against the authority as a whole. A funnel plot allows for team size: small "
+        "teams vary more by chance, so their limits are wider. A team outside the 99.8% "
+        "limits is unlikely to differ by chance alone and is worth a closer look; it is not in "
+        "itself evidence of poor practice.",
+    ])
+    f = data.funnel
+    if f.empty:
+        sec.paragraphs.append("No team is recorded in the returns loaded (the CIN census and "
+                              "SSDA903 carry no team; Annex A and case-system extracts do).")
+        return sec
+    for a, b in FUNNEL_PAIRS:
+        if ((f["stage"] == a) & (f["to_stage"] == b)).any():
+            sec.figures.append(charts.funnel_figure(f, a, b, period=data.period))
+    if ((f["measure"] == "minority_share") & (f["stage"] == "referral")).any():
+        sec.figures.append(charts.funnel_figure(f, "referral", period=data.period))
+    return sec
+
+
+def _quality(data: ReportData) -> Section:
+    q = data.quality
+    sec = Section("quality", "Data quality: ethnicity recording", paragraphs=[
+        "Every figure in this pack rests on the ethnicity the returns record. Children whose "
+        "ethnicity was refused, not yet obtained, missing or not recognised are left out of "
+        "the rates and ratios, which can hide a disparity or invent one.",
+    ], figures=[charts.completeness_figure(q, period=data.period)])
+    conflicts = q[(q["section"] == "conflicts") & (q["measure"] == "conflicting_children")
+                  & (q["period"] == data.period)]
+    if len(conflicts):
+        rows = []
+        for r in conflicts.itertuples(index=False):
+            hidden = bool(r.suppressed)
+            rows.append({"Returns compared": "any two returns" if r.breakdown == "all"
+                         else str(r.group).replace("_", " "),
+                         "Kind of disagreement": str(r.category).replace("_", " "),
+                         "Children with a conflict": charts._count(r.numerator,
+                                                                   suppressed=hidden),
+                         "Children in both returns": charts._count(
+                             r.denominator, suppressed=hidden and r.denominator is pd.NA),
+                         "Share (%)": charts._cell(r.value, 1, suppressed=hidden, scale=100)})
+        sec.tables.append(Table(f"Children whose returns disagree about their ethnicity, "
+                                f"{lab.period_label(data.period)}", pd.DataFrame(rows)))
+    return sec
+
+
+def _benchmark_section(data: ReportData) -> Section:
+    b = data.benchmarks
+    sec = Section("benchmarks", "Benchmarks", paragraphs=[
+        "The authority's overall rates beside England, its region and its statistical "
+        "neighbours, from the published DfE tables loaded. Published DfE numbers are rounded to "
+        "the nearest 10; the authority's own figures use its own population denominator.",
+    ])
+    if b.empty or not (b["area_kind"] != "authority").any():
+        sec.paragraphs.append("No published DfE figures are loaded for these years: run "
+                              "'arpkit report' with --reference pointing at a folder of DfE "
+                              "tables to add this comparison.")
+        return sec
+    if data.benchmark_la is None or not (b["area_kind"] == "neighbours").any():
+        sec.paragraphs.append(
+            "DfE publishes no figures for this authority's code"
+            f"{' (' + str(data.benchmark_la) + ')' if data.benchmark_la else ''}, so no region "
+            "or statistical neighbours are shown; pass --benchmark-la with the authority's "
+            "three-digit LA number to add them.")
+    for measure, _, _ in BENCHMARK_MEASURES:
+        rows = b[(b["measure"] == measure) & (b["period"] == data.period)]
+        if len(rows) and (rows["area_kind"] != "authority").any():
+            sec.figures.append(charts.benchmark_figure(b, measure, period=data.period))
+    if not sec.figures:
+        sec.paragraphs.append(f"The DfE tables loaded have no figures for "
+                              f"{lab.period_label(data.period)} yet.")
+    return sec
+
+
+def _methods(data: ReportData) -> Section:
+    lvl = charts.level_label(data.metrics)
+    population = data.metrics.attrs.get("population") or {}
+    pop_text = "; ".join(f"{lab.period_label(int(k))}: {v}" for k, v in population.items())
+    sup = ("DfE disclosure control (the rules of DfE's Characteristics of children in need "
+           f"statistics): every count from 1 to {data.threshold} is hidden, further counts are "
+           "hidden where a hidden count could be worked out by subtraction, and any rate, "
+           "ratio or interval built from a hidden count is hidden too. Hidden figures are "
+           f"shown as '{lab.SUPPRESSED}'." if data.suppression == "dfe" else
+           "None: this is an internal analyst pack with every count shown. It must not "
+           "leave the authority.")
+    return Section("methods", "Methods annex", paragraphs=[
+        "Counting rules. A collection year runs from 1 April to 31 March. Each child is "
+        "counted once per stage (distinct children, not events) and only if aged 0 to 17 on "
+        "the counting date. 'At 31 March' counts children whose case was open on 31 March; "
+        "'during the year' counts children with an event of the stage dated in the year. "
+        "Short breaks are not counted as looked after.",
+        "Denominators. Rates use the population of children aged 0 to 17 by ethnic group "
+        f"loaded into the warehouse ({pop_text or 'none loaded'}). Children whose ethnicity "
+        "was refused, not obtained or not recorded have no population, so they have counts "
+        "but no rates.",
+        f"Rate per 10,000 = 10,000 × children ÷ population, with exact Poisson (Garwood) "
+        f"limits below 10 children and Byar's approximation above (PHE/OHID Fingertips "
+        f"method). All intervals are {lvl}.",
+        "Disparity ratio = the group's rate ÷ the White group's rate, with the Katz log "
+        "interval. Disproportionality index = children observed ÷ children expected from "
+        "the group's share of the population (indirect standardisation with one stratum). "
+        "Relative rate index = the group's share moving on at a decision point ÷ the White "
+        "share, with the Katz interval (the OJJDP decision-point method). Shares use Wilson "
+        "intervals.",
+        "Significance. A ratio is called significant when its interval excludes 1; a change "
+        "between years when the interval of the change excludes no change. Years are treated "
+        "as independent samples, which makes the change intervals conservative.",
+        "Funnel plots. Each team's share is compared with the authority's share, with limits "
+        "of p ± z√(p(1−p)/n) at 95% and 99.8% (Spiegelhalter 2005).",
+        f"Suppression. {sup} Other symbols: "
+        + "; ".join(f"'{k}' {v}" for k, v in lab.SYMBOL_MEANINGS.items() if k != "c") + ".",
+        "Published comparators are DfE's own tables (Open Government Licence v3.0). Where DfE "
+        "gives a number but no rate (children in need, referrals) the rate is computed with "
+        "ONS mid-year estimates of children aged 0 to 17 for the year before the collection "
+        "year ends, as DfE does for children looked after.",
+    ])
