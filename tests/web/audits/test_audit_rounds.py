@@ -18,6 +18,7 @@ from arpkit.web.audits.models import (
     CaseStatus,
     GradeChange,
     GradeLevel,
+    GradeScale,
     Question,
     QuestionKind,
     Questionnaire,
@@ -56,6 +57,7 @@ def client_for(user) -> CheckedClient:
 
 def draw(people, **overrides) -> AuditRound:
     data = {"name": "Spring audit", "questionnaire": Questionnaire.objects.first().pk,
+            "scale": GradeScale.objects.first().pk,
             "stages": ["cin", "cp_plan"], "period": 2025, "allocation": "equal", "size": 12,
             "min_per_stratum": 0, "seed": 42, "reference_group": "WHITE", **overrides}
     response = client_for(people["lead"]).post(reverse("audits:round_create"), data)
@@ -95,7 +97,8 @@ def test_the_same_seed_draws_the_same_sample_and_the_draw_can_be_checked(people,
 
 def test_an_impossible_draw_is_explained(people, warehouse):
     response = client_for(people["lead"]).post(reverse("audits:round_create"), {
-        "name": "x", "questionnaire": Questionnaire.objects.first().pk, "stages": ["cla"],
+        "name": "x", "questionnaire": Questionnaire.objects.first().pk,
+        "scale": GradeScale.objects.first().pk, "stages": ["cla"],
         "period": 2025, "allocation": "equal", "size": 5, "seed": 1,
         "reference_group": "WHITE"})
     assert "No children were counted" in response.content.decode()

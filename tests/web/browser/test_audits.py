@@ -1,6 +1,9 @@
-"""A case audit round in a real browser: draw, assign, audit, moderate, findings; axe on each."""
+"""Case audits in a real browser, with axe on each page: a round drawn, assigned, audited,
+moderated and reported; and a questionnaire question changed in a new version and published."""
 
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import expect
 
@@ -74,3 +77,42 @@ def test_a_round_is_drawn_audited_moderated_and_reported(live_server, signed_in,
     page.goto(live_server.url + f"/case-audits/rounds/{case.round_id}/findings/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Findings: Autumn audit")
     assert_accessible(page)
+
+
+def test_a_question_is_changed_in_a_new_questionnaire_version_and_published(live_server,
+                                                                          signed_in):
+    from arpkit.web.audits.models import Question, Questionnaire
+
+    seed_defaults()
+    page = signed_in(make_user(Role.PROGRAMME_LEAD, username="lee"))
+    page.goto(live_server.url + "/case-audits/settings/")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"version 1$")).first.click()
+    expect(page.get_by_text("Case audit questionnaire, version 1")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Create a new version to make changes").click()
+    expect(page.get_by_text("Version 2 is a draft copy of version 1.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile("Change question: How well were cultural")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change a question")
+    assert_accessible(page)
+    page.get_by_label("Question", exact=True).fill("How well were community strengths used?")
+    page.get_by_label("Lowest number (scale questions)").fill("0")
+    page.get_by_label("What the lowest number means (scale questions)").fill("Not at all")
+    page.get_by_label("Highest number (scale questions)").fill("4")
+    page.get_by_label("What the highest number means (scale questions)").fill("Fully")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Scale (a range of numbers): 0 (Not at all) to 4 (Fully)")
+           ).to_be_visible()
+
+    page.get_by_role("link", name="Publish version 2").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Publish version 2").click()
+    expect(page.get_by_text("is published. New rounds can use it.")).to_be_visible()
+    assert_accessible(page)
+    draft = Questionnaire.objects.get(version=2)
+    assert draft.is_published
+    old, new = (Question.objects.get(section__questionnaire__version=v, key="culture-strengths")
+                for v in (1, 2))
+    assert (old.scale_min, old.scale_max, new.scale_min, new.scale_max) == (1, 5, 0, 4)

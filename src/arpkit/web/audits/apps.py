@@ -11,6 +11,18 @@ AUDIT_ACTIONS = {
     "audits.case_moderated": "Moderated an audit grade",
     "audits.findings_viewed": "Viewed case audit findings",
     "audits.findings_exported": "Exported case audit findings to Excel",
+    "audits.questionnaire_started": "Started a new case audit questionnaire",
+    "audits.questionnaire_version_created": "Created a draft version of a case audit "
+                                            "questionnaire to change it",
+    "audits.questionnaire_changed": "Changed a section or question of a draft questionnaire",
+    "audits.questionnaire_published": "Published a case audit questionnaire version",
+    "audits.scale_started": "Started a new grading scale",
+    "audits.scale_version_created": "Created a draft version of a grading scale to change it",
+    "audits.scale_changed": "Changed a grade of a draft grading scale",
+    "audits.scale_published": "Published a grading scale version",
+    "audits.theme_added": "Added a theme for tagging audit comments",
+    "audits.theme_retired": "Retired a theme for tagging audit comments",
+    "audits.theme_reinstated": "Reinstated a retired theme for tagging audit comments",
 }
 
 
@@ -28,7 +40,11 @@ class AuditsConfig(AppConfig):
             actions.register(name, description)
         permissions.register("audits.manage_rounds", {Role.ANALYST, Role.PROGRAMME_LEAD})
         permissions.register("audits.view_findings", {Role.ANALYST, Role.PROGRAMME_LEAD})
+        # Questionnaires, grading scales and comment themes.
+        permissions.register("audits.configure", {Role.ANALYST, Role.PROGRAMME_LEAD})
         # Auditors see only the cases assigned to them (as auditor or as moderator).
         permissions.register("audits.audit", {Role.AUDITOR})
         navigation.register("Case audits", "audits:rounds", "audits.manage_rounds", 30)
         navigation.register("My audit cases", "audits:my_cases", "audits.audit", 31)
+        navigation.register("Audit questionnaires", "audits:configuration", "audits.configure",
+                            32)

@@ -3,10 +3,19 @@
 The four Ofsted-style grades with narrative descriptors in the manner of Lancashire's toolkit;
 sections follow the generic case-file audit forms (evidence, analysis, a grade) with a focus on
 race, ethnicity, culture and religion, and end with "What difference did the work make for the
-child?" (web.md section 5).  Inspection grading is under reform: check the ILACS wording locally.
+child?" (web.md section 5).  Inspection grading is under reform: check the ILACS wording
+locally.  The programme lead and analysts change all of this in the app (``configuration.py``):
+each change makes a new version, and these defaults are version 1.
 """
 
 from __future__ import annotations
+
+from django.utils import timezone
+
+SCALE_KEY = "ofsted-four-point"
+SCALE_NAME = "Ofsted-style four grades"
+QUESTIONNAIRE_KEY = "race-ethnicity-culture-and-religion-in-practice"
+QUESTIONNAIRE_NAME = "Race, ethnicity, culture and religion in practice"
 
 #: (rank, label, good_or_better, descriptor)
 GRADES = (
@@ -62,16 +71,18 @@ THEMES = (
 
 
 def seed(GradeScale, GradeLevel, Questionnaire, Section, Question, Theme) -> None:
-    """Create the defaults where missing (idempotent).  Takes the model classes so a data
-    migration can pass its historical models."""
-    scale, _ = GradeScale.objects.get_or_create(key="ofsted-four-point",
-                                                defaults={"name": "Ofsted-style four grades"})
+    """Create the defaults where missing (idempotent), as published version 1 of the scale and
+    of the questionnaire.  Takes the model classes so a caller can pass historical models of a
+    schema at or after migration 0005 (migration 0002 seeds the older schema itself)."""
+    now = timezone.now()
+    scale, _ = GradeScale.objects.get_or_create(
+        key=SCALE_KEY, version=1, defaults={"name": SCALE_NAME, "published_at": now})
     for rank, label, good, descriptor in GRADES:
         GradeLevel.objects.get_or_create(scale=scale, rank=rank, defaults={
             "label": label, "good_or_better": good, "descriptor": descriptor})
     questionnaire, created = Questionnaire.objects.get_or_create(
-        name="Race, ethnicity, culture and religion in practice", version=1,
-        defaults={"scale": scale})
+        key=QUESTIONNAIRE_KEY, version=1,
+        defaults={"name": QUESTIONNAIRE_NAME, "published_at": now})
     if created:
         for s_order, (title, questions) in enumerate(SECTIONS, start=1):
             section = Section.objects.create(questionnaire=questionnaire, order=s_order,

@@ -3,15 +3,16 @@ from __future__ import annotations
 import secrets
 
 from django import forms
+from django.db.models import Q
 
 from arpkit.engine.counting import STAGE_SOURCES
 from arpkit.engine.ethnicity import GROUP_LABELS, KNOWN_GROUPS
+from arpkit.web.audits import selectors
 from arpkit.web.audits.models import (
     Allocation,
     AuditCase,
     GradeLevel,
     QuestionKind,
-    Questionnaire,
     Theme,
 )
 
@@ -23,8 +24,12 @@ STAGE_LABELS = {"contact": "Contact", "early_help": "Early help", "referral": "R
 
 class RoundForm(forms.Form):
     name = forms.CharField(label="Name of the audit round", max_length=200)
-    questionnaire = forms.ModelChoiceField(label="Questionnaire", empty_label=None,
-                                           queryset=Questionnaire.objects.all())
+    questionnaire = forms.ModelChoiceField(
+        label="Questionnaire", empty_label=None, queryset=None,
+        help_text="The round keeps this version, even after the questionnaire is changed")
+    scale = forms.ModelChoiceField(
+        label="Grading scale", empty_label=None, queryset=None,
+        help_text="The round keeps this version, even after the scale is changed")
     stages = forms.MultipleChoiceField(label="Stages to sample from",
                                        widget=forms.CheckboxSelectMultiple,
                                        choices=[(s, STAGE_LABELS[s]) for s in STAGE_SOURCES])
@@ -41,6 +46,14 @@ class RoundForm(forms.Form):
                                         "always draws the same sample")
     reference_group = forms.ChoiceField(label="Reference group for disparity ratios",
                                         choices=[(g, GROUP_LABELS[g]) for g in KNOWN_GROUPS])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only published versions can be used, the most recently published first (the default).
+        for name, queryset in (("questionnaire", selectors.published_questionnaires()),
+                               ("scale", selectors.published_scales())):
+            self.fields[name].queryset = queryset
+            self.fields[name].initial = queryset.first()
 
     def clean_seed(self) -> int:
         seed = self.cleaned_data.get("seed")
@@ -59,6 +72,10 @@ class AssignForm(forms.Form):
             f.label_from_instance = lambda u: u.display_name
 
 
+def _theme_label(theme: Theme) -> str:
+    return f"{theme.label} (retired)" if theme.retired_at else theme.label
+
+
 class AuditForm(forms.Form):
     """Fields per question (``q<id>_choice``/``_scale``/``_text`` and ``q<id>_themes``), the
     difference made for the child, and the auditor's grade."""
@@ -67,7 +84,9 @@ class AuditForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.case = case
         existing = {r.question_id: r for r in case.responses.prefetch_related("themes")}
-        themes = Theme.objects.all()
+        # Retired themes are offered only where this case's comments already carry them.
+        themes = Theme.objects.filter(Q(retired_at__isnull=True)
+                                      | Q(responses__case=case)).distinct()
         self.sections = []
         for section in case.round.questionnaire.sections.prefetch_related("questions"):
             items = []
@@ -87,7 +106,7 @@ class AuditForm(forms.Form):
                 elif q.kind == QuestionKind.SCALE:
                     self.fields[f"q{q.pk}_scale"] = forms.TypedChoiceField(
                         label=q.text, required=False, coerce=int, empty_value=None,
-                        widget=forms.RadioSelect, choices=[(i, str(i)) for i in range(1, 6)],
+                        widget=forms.RadioSelect, choices=q.scale_choices(),
                         initial=r.scale_value if r else None)
                     names.append(f"q{q.pk}_scale")
                 else:
@@ -99,6 +118,7 @@ class AuditForm(forms.Form):
                     label="Themes in this comment", required=False, queryset=themes,
                     widget=forms.CheckboxSelectMultiple,
                     initial=list(r.themes.all()) if r else [])
+                self.fields[f"q{q.pk}_themes"].label_from_instance = _theme_label
                 names.append(f"q{q.pk}_themes")
                 items.append({"question": q, "names": names})
             self.sections.append({"section": section, "items": items})
@@ -107,7 +127,7 @@ class AuditForm(forms.Form):
             initial=case.difference_for_child, widget=forms.Textarea(attrs={"rows": 4}))
         self.fields["grade"] = forms.ModelChoiceField(
             label="Your grade for this case", required=False, widget=forms.RadioSelect,
-            queryset=GradeLevel.objects.filter(scale=case.round.questionnaire.scale),
+            queryset=GradeLevel.objects.filter(scale=case.round.scale),
             initial=case.auditor_grade)
 
     def sections_with_fields(self):
@@ -139,5 +159,45 @@ class ModerateForm(forms.Form):
 
     def __init__(self, *args, case: AuditCase, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grade"].queryset = GradeLevel.objects.filter(
-            scale=case.round.questionnaire.scale)
+        self.fields["grade"].queryset = GradeLevel.objects.filter(scale=case.round.scale)
+
+
+# Configuration ----------------------------------------------------------------------------------
+
+class NameForm(forms.Form):
+    """Starting a new questionnaire or grading scale."""
+
+    name = forms.CharField(label="Name", max_length=200)
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(label="Section title", max_length=200)
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(label="Type of answer", widget=forms.RadioSelect,
+                             choices=QuestionKind.choices)
+    scale_min = forms.IntegerField(label="Lowest number (scale questions)", min_value=0,
+                                   max_value=100, initial=1, required=False)
+    scale_min_label = forms.CharField(label="What the lowest number means (scale questions)",
+                                      max_length=60, required=False,
+                                      help_text="For example, Poor")
+    scale_max = forms.IntegerField(label="Highest number (scale questions)", min_value=1,
+                                   max_value=100, initial=5, required=False)
+    scale_max_label = forms.CharField(label="What the highest number means (scale questions)",
+                                      max_length=60, required=False,
+                                      help_text="For example, Excellent")
+
+
+class LevelForm(forms.Form):
+    label = forms.CharField(label="Grade", max_length=100)
+    descriptor = forms.CharField(label="Description", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 4}),
+                                 help_text="What practice at this grade looks like")
+    good_or_better = forms.BooleanField(
+        label="Counts as good or better in the findings", required=False)
+
+
+class ThemeForm(forms.Form):
+    label = forms.CharField(label="New theme", max_length=200)

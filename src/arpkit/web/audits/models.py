@@ -6,6 +6,11 @@ allocation, size and seed, and the frame's SHA-256 fingerprint.  Each sampled ca
 the child's characteristics at draw time, so later changes to the warehouse do not change past
 results.
 
+Questionnaires and grading scales are versioned (``Versioned``): a draft version can be
+changed, a published one never is, and each round keeps the questionnaire and scale versions it
+was drawn with, so old answers and grades always read against their own wording.  Themes are
+retired, never deleted, so they stay on the comments that carry them.
+
 Grades: the auditor's grade, the moderator's decision (agree, or change with a reason) and the
 final grade.  Every grade given is a ``GradeChange`` row that is never updated or deleted, so
 the history of each case is immutable.
@@ -16,17 +21,49 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from arpkit.engine.ethnicity import GROUP_LABELS, GROUPS
 
 
-class GradeScale(models.Model):
-    key = models.SlugField(max_length=60, unique=True)
+class Versioned(models.Model):
+    """A version of a configurable record (a questionnaire or a grading scale).
+
+    Versions of the same record share a ``key`` and are numbered from 1.  A version is a draft
+    until it is published; a published version is never changed again (the services refuse),
+    so audit rounds that use it, and the answers and grades given in them, always read against
+    the wording they were given with.  Changes go into a new draft version copied from it.
+    """
+
+    key = models.SlugField(max_length=60)
+    version = models.PositiveIntegerField(default=1)
     name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+        ordering = ["key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"],
+                                               name="%(app_label)s_%(class)s_one_version")]
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} (version {self.version}{'' if self.is_published else ', draft'})"
 
+
+class GradeScale(Versioned):
+    """A version of a grading scale; its levels are the grades."""
+
+    class Meta(Versioned.Meta):
+        pass
 
 class GradeLevel(models.Model):
     """One grade; ``rank`` 1 is the best.  ``good_or_better`` marks the grades counted as a
@@ -47,14 +84,12 @@ class GradeLevel(models.Model):
         return self.label
 
 
-class Questionnaire(models.Model):
-    name = models.CharField(max_length=200)
-    version = models.PositiveIntegerField(default=1)
-    scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="+")
+class Questionnaire(Versioned):
+    """A version of a questionnaire: its sections and their questions.  The grading scale is
+    chosen separately for each round."""
 
-    def __str__(self) -> str:
-        return f"{self.name} (version {self.version})"
-
+    class Meta(Versioned.Meta):
+        pass
 
 class Section(models.Model):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
@@ -71,7 +106,7 @@ class Section(models.Model):
 
 class QuestionKind(models.TextChoices):
     YES_NO_PARTLY = "yes_no_partly", "Yes, no or partly"
-    SCALE = "scale", "Scale of 1 to 5"
+    SCALE = "scale", "Scale (a range of numbers)"
     TEXT = "text", "Free text"
     EVIDENCE = "evidence", "Evidence notes"
 
@@ -82,6 +117,11 @@ class Question(models.Model):
     key = models.SlugField(max_length=80)
     text = models.TextField()
     kind = models.CharField(max_length=20, choices=QuestionKind.choices)
+    # Scale questions only: the range offered and the words for its two ends.
+    scale_min = models.PositiveSmallIntegerField(default=1)
+    scale_max = models.PositiveSmallIntegerField(default=5)
+    scale_min_label = models.CharField(max_length=60, blank=True)
+    scale_max_label = models.CharField(max_length=60, blank=True)
 
     class Meta:
         ordering = ["section__order", "order"]
@@ -89,12 +129,32 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def _end(self, value: int, label: str) -> str:
+        return f"{value} ({label})" if label else str(value)
+
+    def scale_choices(self) -> list[tuple[int, str]]:
+        """The radio options for a scale question, the two ends carrying their labels."""
+        ends = {self.scale_min: self.scale_min_label, self.scale_max: self.scale_max_label}
+        return [(i, self._end(i, ends.get(i, ""))) for i in range(self.scale_min,
+                                                                 self.scale_max + 1)]
+
+    @property
+    def scale_description(self) -> str:
+        """"1 (Poor) to 5 (Excellent)": how the range reads in summaries."""
+        return (f"{self._end(self.scale_min, self.scale_min_label)} to "
+                f"{self._end(self.scale_max, self.scale_max_label)}")
+
 
 class Theme(models.Model):
-    """A theme auditors tag comments with; findings count cases per theme and group."""
+    """A theme auditors tag comments with; findings count cases per theme and group.
+
+    A retired theme is no longer offered for new tags but stays on the comments that carry it
+    (and in their findings), so it is never deleted.
+    """
 
     key = models.SlugField(max_length=60, unique=True)
     label = models.CharField(max_length=200)
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["label"]
@@ -112,6 +172,7 @@ class AuditRound(models.Model):
     name = models.CharField(max_length=200)
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT,
                                       related_name="rounds")
+    scale = models.ForeignKey(GradeScale, on_delete=models.PROTECT, related_name="rounds")
     stages = models.JSONField()
     period = models.PositiveIntegerField()
     basis = models.CharField(max_length=20, default="in_year")

@@ -18,6 +18,7 @@ from arpkit.web.audits.models import (
     CaseStatus,
     GradeChange,
     GradeLevel,
+    GradeScale,
     GradeStep,
     Question,
     QuestionKind,
@@ -66,11 +67,22 @@ def warehouse_fingerprint(audit_round: AuditRound) -> str:
 
 
 @transaction.atomic
-def round_create(*, by: User, name: str, questionnaire: Questionnaire, stages: Sequence[str],
-                 period: int, allocation: str, size: int, seed: int, min_per_stratum: int = 0,
-                 reference_group: str = "WHITE", request: HttpRequest | None = None
-                 ) -> AuditRound:
-    """Draw a stratified sample from the warehouse and record it so it can be reproduced."""
+def round_create(*, by: User, name: str, questionnaire: Questionnaire, scale: GradeScale,
+                 stages: Sequence[str], period: int, allocation: str, size: int, seed: int,
+                 min_per_stratum: int = 0, reference_group: str = "WHITE",
+                 request: HttpRequest | None = None) -> AuditRound:
+    """Draw a stratified sample from the warehouse and record it so it can be reproduced.
+
+    The round keeps the questionnaire and grading-scale versions it is created with; both must
+    be published, so they can never change under it.
+    """
+    errors = {}
+    if not questionnaire.is_published:
+        errors["questionnaire"] = "Choose a published version of the questionnaire"
+    if not scale.is_published:
+        errors["scale"] = "Choose a published version of the grading scale"
+    if errors:
+        raise ValidationError(errors)
     frame = warehouse_frame(period=period, stages=stages)
     if frame.empty:
         raise ValidationError("No children were counted at those stages in that year")
@@ -80,7 +92,8 @@ def round_create(*, by: User, name: str, questionnaire: Questionnaire, stages: S
     except SamplingError as exc:
         raise ValidationError(str(exc)) from exc
     audit_round = AuditRound.objects.create(
-        name=name, questionnaire=questionnaire, stages=list(stages), period=period,
+        name=name, questionnaire=questionnaire, scale=scale, stages=list(stages),
+        period=period,
         allocation=allocation, size=size, min_per_stratum=min_per_stratum, seed=seed,
         reference_group=reference_group,
         frame=frame[["child_key", "stratum"]].values.tolist(),
@@ -93,7 +106,9 @@ def round_create(*, by: User, name: str, questionnaire: Questionnaire, stages: S
         for r in draw.sample.itertuples())
     record("audits.round_created", actor=by, obj=audit_round, request=request,
            extra={"period": period, "stages": list(stages), "allocation": allocation,
-                  "size": size, "seed": seed, "cases": len(draw.sample)})
+                  "size": size, "seed": seed, "cases": len(draw.sample),
+                  "questionnaire": [questionnaire.key, questionnaire.version],
+                  "scale": [scale.key, scale.version]})
     return audit_round
 
 

@@ -15,7 +15,8 @@ from arpkit.web.core.access import access
 from arpkit.web.core.permissions import has_permission
 
 
-def _apply(form, exc: ValidationError) -> None:
+def apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field where there is one."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             for error in errors:
@@ -31,8 +32,9 @@ def _unsuppressed(request: HttpRequest) -> bool:
 
 @access("audits.manage_rounds")
 def rounds(request: HttpRequest) -> HttpResponse:
-    return render(request, "audits/rounds.html",
-                  {"rounds": selectors.rounds_visible_to(request.user)})
+    return render(request, "audits/rounds.html", {
+        "rounds": selectors.rounds_visible_to(request.user),
+        "perms_configure": has_permission(request.user, "audits.configure")})
 
 
 @access("audits.manage_rounds")
@@ -43,12 +45,12 @@ def round_create(request: HttpRequest) -> HttpResponse:
         try:
             created = services.round_create(
                 by=request.user, name=data["name"], questionnaire=data["questionnaire"],
-                stages=data["stages"], period=data["period"], allocation=data["allocation"],
-                size=data["size"], seed=data["seed"],
+                scale=data["scale"], stages=data["stages"], period=data["period"],
+                allocation=data["allocation"], size=data["size"], seed=data["seed"],
                 min_per_stratum=data["min_per_stratum"] or 0,
                 reference_group=data["reference_group"], request=request)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Drew {created.cases.count()} cases with seed "
                                       f"{created.seed}.")
@@ -94,7 +96,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
             services.case_assign(case=case, by=request.user, request=request,
                                  **form.cleaned_data)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Case {case.pk} assigned.")
             return redirect("audits:round", pk=case.round_id)
@@ -147,9 +149,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if case.moderator_id == user.pk and case.status == CaseStatus.SUBMITTED:
         return _moderate(request, case)
     return render(request, "audits/case.html", {
-        "case": case, "responses": case.responses.select_related("question")
-        .prefetch_related("themes"), "history": case.history.select_related(
-            "grade", "previous", "actor")})
+        "case": case, "sheet": selectors.answer_sheet(case),
+        "history": case.history.select_related("grade", "previous", "actor")})
 
 
 def _audit(request: HttpRequest, case) -> HttpResponse:
@@ -162,7 +163,7 @@ def _audit(request: HttpRequest, case) -> HttpResponse:
                                grade=form.cleaned_data["grade"], submit=submit,
                                request=request)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "Submitted for moderation." if submit
                              else "Your answers have been saved.")
@@ -181,10 +182,9 @@ def _moderate(request: HttpRequest, case) -> HttpResponse:
                                    agree=data["decision"] == "agree", grade=data["grade"],
                                    reason=data["reason"], request=request)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, "The final grade has been recorded.")
             return redirect("audits:my_cases")
     return render(request, "audits/moderate.html", {
-        "case": case, "form": form,
-        "responses": case.responses.select_related("question").prefetch_related("themes")})
+        "case": case, "form": form, "sheet": selectors.answer_sheet(case)})
