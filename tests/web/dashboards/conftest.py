@@ -1,0 +1,1 @@
+from tests.web.dashboards.fixtures import cached, demo_cache  # noqa: F401
