@@ -11,6 +11,9 @@ UV_VERSION := 0.13.9
 DEMO   := demo
 DEMO_PERIODS := 2023 2024 2025
 DEMO_CHILDREN ?= 20000
+DEMO_STAFF ?= 600
+comma := ,
+space := $(empty) $(empty)
 
 WEB    := $(BIN)/python -m arpkit.web
 DEMO_ENV := ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key ARPKIT_WAREHOUSE=$(DEMO)/arpkit.duckdb \
@@ -57,10 +60,15 @@ run: install assets
 	done
 	ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key $(BIN)/arpkit import --warehouse $(DEMO)/arpkit.duckdb \
 	  $(foreach y,$(DEMO_PERIODS),$(DEMO)/returns/$(y))
+	ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key $(BIN)/arpkit synth-hr --staff $(DEMO_STAFF) --seed 1 \
+	  --periods $(subst $(space),$(comma),$(DEMO_PERIODS)) --out $(DEMO)/hr --quiet
+	ARPKIT_KEY_FILE=$(DEMO)/pseudonym.key $(BIN)/arpkit import-hr \
+	  --warehouse $(DEMO)/arpkit.duckdb --mapping $(DEMO)/hr/hr.yml --la 999 --quiet
 	$(BIN)/arpkit summary --warehouse $(DEMO)/arpkit.duckdb
 	$(DEMO_ENV) $(WEB) migrate --noinput -v 0
 	$(DEMO_ENV) $(WEB) createcachetable
 	$(DEMO_ENV) $(WEB) collectstatic --noinput -v 0
+	$(DEMO_ENV) $(WEB) build_dashboard_cache
 	$(DEMO_ENV) $(WEB) load_demo_users
 	@echo "Serving on http://$(HOST)/ (Ctrl-C stops the server and the background worker)"
 	@bash -c 'trap "kill 0" EXIT INT TERM; \

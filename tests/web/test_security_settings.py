@@ -88,3 +88,11 @@ def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_password()
 def test_sign_out_only_accepts_post_so_a_link_cannot_sign_someone_out():
     client = sign_in(CheckedClient(), make_user(Role.PRACTITIONER))
     assert client.get(reverse("accounts:logout")).status_code == 405
+
+
+def test_browsing_does_not_rewrite_the_session_on_every_request():
+    client = sign_in(CheckedClient(), make_user(Role.PRACTITIONER))
+    client.get(reverse("core:home"))
+    first = client.session["_arpkit_seen"]
+    client.get(reverse("core:home"))
+    assert client.session["_arpkit_seen"] == first

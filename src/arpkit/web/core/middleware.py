@@ -55,6 +55,9 @@ class SessionTimeoutMiddleware:
 
     STARTED = "_arpkit_started"
     SEEN = "_arpkit_seen"
+    #: Last activity is stored at most this often (seconds), so browsing does not write the
+    #: session on every request; the idle limit is therefore exact to within this margin.
+    SEEN_RESOLUTION = 30
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -73,7 +76,8 @@ class SessionTimeoutMiddleware:
                 record("auth.session_expired", actor=request.user, request=request)
                 logout(request)
                 return redirect_to_login(request.get_full_path())
-            request.session[self.SEEN] = now
+            if seen is None or now - seen >= self.SEEN_RESOLUTION:
+                request.session[self.SEEN] = now
         return self.get_response(request)
 
 
