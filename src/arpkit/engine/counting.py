@@ -125,13 +125,40 @@ def qualifying_children(con, period: int, sources: dict[str, str | None],
     j = both.join(c, "child_key")
     j = j.filter(j.birth_month.notnull(), j.birth_month <= j.count_date,
                  _age(j.count_date, j.birth_month) < 18)
-    key = ["stage", "basis", "child_key"]
-    first = j.group_by(key).agg(first_date=j.count_date.min())
-    k = j.join(first, key).filter(lambda t: t.count_date == t.first_date)
-    q = k.group_by(key).agg(
-        la_code=k.la_code.min(), count_date=k.count_date.min(), team=k.team.min(),
+    # The earliest qualifying date, and the authority and team on it, in ONE aggregation
+    # (a join back to each child's earliest date would read every row twice).  Authorities
+    # and teams are few, so each is looked up in a small table of its distinct values ranked
+    # alphabetically, and day * SLOT + rank is a number whose minimum is the earliest date's
+    # first value; a missing team takes the last slot, so as with MIN(team) a recorded team
+    # wins over none on the same date.
+    e = con.table("events")
+    las = _ranked(e.la_code, "la")
+    teams = _ranked(e.filter(e.team.notnull()).team, "team")
+    j = j.join(las, j.la_code == las.la_value).left_join(teams, j.team == teams.team_value)
+    day = j.count_date.epoch_days().cast("int64") * _SLOT
+    q = j.group_by(["stage", "basis", "child_key"]).agg(
+        count_date=j.count_date.min(),
+        first_la=(day + j.la_rank).min(),
+        first_team=(day + j.team_rank.fill_null(_SLOT - 1)).min(),
     )
+    q = q.mutate(la_rank=q.first_la % _SLOT, team_rank=q.first_team % _SLOT)
+    q = q.join(las, q.la_rank == las.la_rank).left_join(teams, q.team_rank == teams.team_rank)
+    q = q.select("stage", "basis", "child_key", la_code=q.la_value, count_date=q.count_date,
+                 team=q.team_value)
     return _fill_team(con, q, period)
+
+
+#: Room for the rank of a value below one day in :func:`qualifying_children`'s composite
+#: numbers (2^31 distinct values; days since 1970 times this stays within int64).
+_SLOT = 2**31
+
+
+def _ranked(values: ir.Column, prefix: str) -> ir.Table:
+    """The distinct values of a column ranked alphabetically from 0 (``<prefix>_value``,
+    ``<prefix>_rank``): a small lookup table (authorities, teams)."""
+    t = values.name(f"{prefix}_value").as_table().distinct()
+    return t.mutate(**{f"{prefix}_rank": ibis.row_number().over(order_by=t[f"{prefix}_value"])
+                       .cast("int64")})
 
 
 def _fill_team(con, q: ir.Table, period: int) -> ir.Table:
@@ -169,13 +196,32 @@ def converted_children(con, period: int, sources: dict[str, str | None],
     ev = _events_for(con, period, sources)
     to = ev.filter(ev.stage.isin(sorted({b for _, b in pairs})),
                    (ev.stage != "cla") | (ev.rne == "S"), ev.start_date <= end)
-    to = to.select(t_child=to.child_key, t_stage=to.stage, t_date=to.start_date)
-    j = d.left_join(to, (d.child_key == to.t_child) & (d.to_stage == to.t_stage)
-                    & (to.t_date >= d.count_date))
-    return j.group_by(["stage", "to_stage", "child_key"]).agg(
-        la_code=j.la_code.min(), count_date=j.count_date.min(), team=j.team.min(),
-        converted=j.t_child.notnull().cast("int64").max(),
-    )
+    # A to-stage event on or after the first from-stage date exists exactly when the child's
+    # LAST to-stage event is on or after it: one row per child and stage to join, instead of
+    # every pair of events.  ``d`` has one row per (stage, to_stage, child) already.
+    last = to.group_by([to.child_key.name("t_child"), to.stage.name("t_stage")]).agg(
+        t_last=to.start_date.max())
+    j = d.left_join(last, (d.child_key == last.t_child) & (d.to_stage == last.t_stage))
+    return j.select("stage", "to_stage", "child_key", "la_code", "count_date", "team",
+                    converted=(j.t_last >= j.count_date).fill_null(False).cast("int64"))
+
+
+def last_stage_dates(con, period: int, sources: dict[str, str | None],
+                     stages: list[str]) -> ir.Table:
+    """One row per child with an event of any of ``stages`` by the end of ``period``: column
+    ``last_<stage>`` is the start of the child's last such event (null if none), from the
+    stage's chosen source, for ``cla`` only the start of a period of care (RNE = S).
+
+    A child reached a stage on or after a date exactly when this last event is on or after
+    it, which is how :func:`converted_children` and the metrics cube count conversions with
+    one join per child instead of one per pair of events.  Column ``last_child`` is the key.
+    """
+    _, end = period_bounds(period)
+    ev = _events_for(con, period, sources)
+    to = ev.filter(ev.stage.isin(sorted(stages)), (ev.stage != "cla") | (ev.rne == "S"),
+                   ev.start_date <= end)
+    return to.group_by(to.child_key.name("last_child")).agg(
+        **{f"last_{s}": to.start_date.max(where=to.stage == s) for s in sorted(stages)})
 
 
 def with_characteristics(con, qualified: ir.Table, chinese_group: str = "asian") -> ir.Table:

@@ -13,11 +13,14 @@ ethnicity label is mapped to a DfE code (``ethnicity.py``) with the label kept f
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import getpass
 import hashlib
+import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
@@ -84,10 +87,16 @@ def _normaliser():
 
 
 class _Writer:
-    """Turns one reader's chunks into warehouse rows (inside the caller's transaction)."""
+    """Turns one reader's chunks into warehouse rows (inside the caller's transaction).
 
-    CHILD_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["child_sources"]]
-    EVENT_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["events"]]
+    Why column by column: the records are tuples, so ``zip(*records)`` turns a chunk into its
+    columns in C, Arrow converts each column in one call, and DuckDB fills in what is the same
+    for every row (authority, source, collection year, import id) and degrades the birth date
+    to its month inside the ``INSERT``.  Per row, Python only looks up the child's key (one
+    HMAC per child per file, :meth:`Pseudonymiser.keys_for`) and its mapped ethnicity (one
+    normalisation per distinct label).
+    """
+
     POP_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["population"]]
 
     def __init__(self, con: duckdb.DuckDBPyConnection, import_id: str, kind: str,
@@ -99,46 +108,77 @@ class _Writer:
         self.norm = normaliser
         self.labels: Counter[str | None] = Counter()
         self.children = self.events = self.population = 0
+        #: Collection years the child and event rows were written with; the importer corrects
+        #: them with one UPDATE only if the reader settles on another year later.
+        self.periods_written: set[int | None] = set()
+        self._keys: dict[str, dict[str, str]] = {}  # la_code -> child id -> key (this file)
+        self._ethnicity: dict[str | None, tuple[str | None, str]] = {}
 
-    def write(self, chunk: Chunk, la_code: str) -> None:
-        key = self.pseudo.key_for
+    def write(self, chunk: Chunk, la_code: str, period: int | None) -> None:
+        memo = self._keys.setdefault(la_code, {})
+        constants = [la_code, self.kind, period, self.import_id]
         if chunk.children:
-            rows = []
-            for c in chunk.children:
-                n = self.norm.normalise(c.ethnicity_label)
-                self.labels[c.ethnicity_label] += 1
-                bm = c.birth_date.replace(day=1) if c.birth_date else None
-                rows.append((key(la_code, c.source_child_id), la_code, self.kind, None,
-                             self.import_id, n.code, n.group, c.ethnicity_label, c.sex, bm,
-                             c.disabled, c.uasc))
-            self._insert("child_sources", self.CHILD_COLS, rows, _CHILD_TYPES)
-            self.children += len(rows)
+            ids, labels, sexes, births, disabled, uasc = zip(*chunk.children, strict=True)
+            self.labels.update(labels)
+            mapped = self._ethnicity
+            for label in set(labels).difference(mapped):
+                n = self.norm.normalise(label)
+                mapped[label] = (n.code, n.group)
+            codes, groups = zip(*map(mapped.__getitem__, labels), strict=True)
+            self._insert(_INSERT_CHILDREN, constants, {
+                "child_key": pa.array(self.pseudo.keys_for(la_code, ids, memo), _S),
+                "ethnicity_code": pa.array(codes, _S),
+                "ethnicity_group": pa.array(groups, _S),
+                "ethnicity_source_label": pa.array(labels, _S),
+                "sex": pa.array(sexes, _S),
+                "birth_date": pa.array(births, _D),
+                "disabled": pa.array(disabled, _B),
+                "uasc": pa.array(uasc, _B),
+            })
+            self.children += len(ids)
+            self.periods_written.add(period)
         if chunk.events:
-            rows = [(key(la_code, e[0]), la_code, *e[1:], self.kind, None, self.import_id)
-                    for e in chunk.events]
-            self._insert("events", self.EVENT_COLS, rows, _EVENT_TYPES)
-            self.events += len(rows)
+            columns = list(zip(*chunk.events, strict=True))
+            arrays = {"child_key": pa.array(self.pseudo.keys_for(la_code, columns[0], memo), _S)}
+            for (name, arrow_type), col in zip(_EVENT_FIELDS, columns[1:], strict=True):
+                arrays[name] = pa.array(col, arrow_type)
+            self._insert(_INSERT_EVENTS, constants, arrays)
+            self.events += len(columns[0])
+            self.periods_written.add(period)
         if chunk.population:
             rows = [(canonical_la_code(p.la_code) if p.la_code else la_code, *p[1:],
                      self.import_id) for p in chunk.population]
-            self._insert("population", self.POP_COLS, rows, _POP_TYPES)
+            arrays = {name: pa.array(col, _POP_TYPES[name])
+                      for name, col in zip(self.POP_COLS, zip(*rows, strict=True), strict=True)}
+            self._insert("INSERT INTO population BY NAME SELECT * FROM arpkit_batch", [], arrays)
             self.population += len(rows)
 
-    def _insert(self, table: str, cols: list[str], rows: list[tuple],
-                types: dict[str, pa.DataType]) -> None:
-        columns = zip(*rows, strict=True)
-        arrays = [pa.array(list(col), type=types[name])
-                  for name, col in zip(cols, columns, strict=True)]
-        batch = pa.Table.from_arrays(arrays, names=cols)  # noqa: F841 - read by DuckDB below
-        self.con.execute(f"INSERT INTO {table} SELECT * FROM batch")
+    def _insert(self, sql: str, params: list, arrays: dict[str, pa.Array]) -> None:
+        arpkit_batch = pa.Table.from_pydict(arrays)  # noqa: F841 - DuckDB reads it by name
+        self.con.execute(sql, params)
 
 
 _S, _D, _B, _I = pa.string(), pa.date32(), pa.bool_(), pa.int64()
-_CHILD_TYPES = dict(zip(_Writer.CHILD_COLS, [_S, _S, _S, _I, _S, _S, _S, _S, _S, _D, _B, _B],
-                        strict=True))
-_EVENT_TYPES = dict(zip(_Writer.EVENT_COLS, [_S, _S, _S, _D, _D, _S, _S, _B, _S, _S, _S, _S, _S,
-                                             _S, _S, _S, _I, _S], strict=True))
+#: EventRecord's fields after the child id, with their Arrow types (records.py).
+_EVENT_FIELDS = (("stage", _S), ("start_date", _D), ("end_date", _D), ("team", _S),
+                 ("referral_source", _S), ("referral_nfa", _B), ("closure_reason", _S),
+                 ("need_code", _S), ("category_of_abuse", _S), ("legal_status", _S),
+                 ("placement", _S), ("rne", _S), ("detail", _S))
 _POP_TYPES = dict(zip(_Writer.POP_COLS, [_S, _I, _S, _S, _S, _S, _I, _S, _S, _S], strict=True))
+#: Parameters: la_code, source, period, import_id.  The birth date is kept to its month only.
+_INSERT_CHILDREN = """
+INSERT INTO child_sources BY NAME
+SELECT child_key, ?::VARCHAR AS la_code, ?::VARCHAR AS source, ?::INTEGER AS period,
+       ?::VARCHAR AS import_id, ethnicity_code, ethnicity_group, ethnicity_source_label, sex,
+       date_trunc('month', birth_date)::DATE AS birth_month, disabled, uasc
+FROM arpkit_batch
+"""
+_INSERT_EVENTS = f"""
+INSERT INTO events BY NAME
+SELECT child_key, ?::VARCHAR AS la_code, {", ".join(name for name, _ in _EVENT_FIELDS)},
+       ?::VARCHAR AS source, ?::INTEGER AS period, ?::VARCHAR AS import_id
+FROM arpkit_batch
+"""
 
 
 def validate_paths(paths: Sequence[Path | str], settings: ReadSettings | None = None,
@@ -187,11 +227,15 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
         for digest, import_id in con.execute(
                 "SELECT sha256, import_id FROM imports WHERE status = 'current'").fetchall():
             current.setdefault(digest, []).append(import_id)
+        known_sizes = frozenset(size for (size,) in con.execute(
+            "SELECT DISTINCT f.bytes FROM import_files f JOIN imports i USING (import_id) "
+            "WHERE i.status = 'current'").fetchall())
         con.execute("BEGIN TRANSACTION")
         try:
             summary.warnings.extend(skipped)
-            _import_all(con, detected, settings, summary, pseudo, norm, who, now, current,
-                        progress, unrecognised)
+            with _cyclic_gc_paused():
+                _import_all(con, detected, settings, summary, pseudo, norm, who, now, current,
+                            progress, unrecognised, known_sizes)
             if summary.imported:
                 _rebuild_children(con)
             con.execute("COMMIT")
@@ -199,6 +243,61 @@ def import_paths(paths: Sequence[Path | str], *, warehouse: str | Path | None = 
             con.execute("ROLLBACK")
             raise
     return summary
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while files are read and written.
+
+    Why: a reader builds millions of small tuples, and each full collection of the
+    generational collector walks every object still alive, so the collector's cost grows with
+    the chunk being built; it was 10-30% of a CIN census import (benchmarks/README.md).  The
+    records are acyclic and freed by reference counting as soon as a chunk is written, so
+    nothing is held longer; collection resumes (if it was on) when the import ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _digests(paths: Sequence[Path]) -> tuple[dict[Path, str], str]:
+    """SHA-256 of each file, and the import's digest (the file's own for one file, else the
+    SHA-256 of the sorted file digests)."""
+    hashes = {p: sha256_file(p) for p in paths}
+    combined = (next(iter(hashes.values())) if len(hashes) == 1 else
+                hashlib.sha256("\n".join(sorted(hashes.values())).encode()).hexdigest())
+    return hashes, combined
+
+
+class _Background:
+    """A function running in a daemon thread; :meth:`result` waits for it (and re-raises).
+
+    Used to hash files while they are parsed: ``hashlib`` and file reads release the GIL, so
+    on a machine with a free core the digest costs no wall time.
+    """
+
+    def __init__(self, fn: Callable[..., object], *args: object) -> None:
+        self._value: object = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True,
+                                        name=f"arpkit-{fn.__name__}")
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., object], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _detect_all(paths: Sequence[Path | str], settings: ReadSettings,
@@ -234,16 +333,24 @@ def _labels_changed(con, import_ids: list[str], norm) -> bool:
 def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: ImportSummary,
                 pseudo: Pseudonymiser, norm, who: str, now: dt.datetime,
                 current: dict[str, list[str]], progress: ProgressCallback | None,
-                unrecognised: Sequence[Problem] = ()) -> None:
+                unrecognised: Sequence[Problem] = (),
+                known_sizes: frozenset[int] = frozenset()) -> None:
+    """Read and write every detected source.  ``known_sizes`` are the byte sizes of the
+    files of current imports: a file of another size cannot be one of them, so its SHA-256
+    (needed only for the import record) is computed in a background thread while it is read
+    instead of before."""
     all_problems: list[Problem] = list(unrecognised)
     truncated = 0
     la_from_cin: str | None = None
     failed = bool(unrecognised)
     files_done = 0
     for det in detected:
-        hashes = {p: sha256_file(p) for p in det.paths}
-        combined = (next(iter(hashes.values())) if len(hashes) == 1 else
-                    hashlib.sha256("\n".join(sorted(hashes.values())).encode()).hexdigest())
+        sizes = {p: p.stat().st_size for p in det.paths}
+        digests = _Background(_digests, det.paths)
+        combined = None
+        if known_sizes.issuperset(sizes.values()):
+            # Possibly a file imported before: its digest decides before anything is read.
+            hashes, combined = digests.result()
         names = [p.name for p in det.paths]
         if combined in current and not _labels_changed(con, current[combined], norm):
             if det.kind == "cin_census" and la_from_cin is None:
@@ -265,7 +372,7 @@ def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: 
             failed = failed or reader.problems.has_errors or la_code is None
             if not failed:
                 try:
-                    writer.write(chunk, la_code)  # type: ignore[arg-type]
+                    writer.write(chunk, la_code, reader.meta.period)  # type: ignore[arg-type]
                 except ConfigError as exc:  # e.g. a population row for an unknown area code
                     reader.problems.error(", ".join(names), "", "la_code", None, str(exc))
                     failed = True
@@ -286,9 +393,12 @@ def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: 
             continue
         if failed:
             continue
+        hashes, combined = digests.result()
         period = reader.meta.period
-        for table in ("child_sources", "events"):
-            con.execute(f"UPDATE {table} SET period = ? WHERE import_id = ?", [period, import_id])
+        if writer.periods_written - {period}:  # the year was settled after rows were written
+            for table in ("child_sources", "events"):
+                con.execute(f"UPDATE {table} SET period = ? WHERE import_id = ?",
+                            [period, import_id])
         replaced = _replace_older(con, reader.kind, la_code, period, import_id, names)
         con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL)",
@@ -297,7 +407,7 @@ def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: 
         )
         for p, digest in hashes.items():
             con.execute("INSERT INTO import_files VALUES (?, ?, ?, ?)",
-                        [import_id, p.name, digest, p.stat().st_size])
+                        [import_id, p.name, digest, sizes[p]])
         _record_labels(con, import_id, reader.kind, writer, norm, summary)
         summary.imported.append(ImportedSource(
             import_id, reader.kind, names, la_code, period, reader.meta.rows or rows_seen,

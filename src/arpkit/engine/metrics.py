@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -150,31 +149,44 @@ def periods_present(con) -> list[int]:
 
 
 def count_period(con, period: int, settings: MetricSettings) -> PeriodCounts:
-    """Run the counting rules for one period as a single Ibis query."""
+    """Run the counting rules for one period as a single Ibis query.
+
+    Why it is shaped like this (benchmarks/README.md has the figures): the qualifying
+    children are materialised once (a temporary table on DuckDB, a cached DataFrame on Spark)
+    and joined to their characteristics once.  A stage conversion's denominator is exactly
+    the from-stage's in-year children, so conversions are not counted from rows of their
+    own: each qualifying child carries one ``converted`` flag per to-stage (its last to-stage
+    event is on or after its count date, :func:`counting.last_stage_dates`), the one cube
+    sums the flags, and the conversion table is read off the from-stage's in-year cells.
+    The counts are those of :func:`counting.converted_children`.
+    """
     scoped = _restrict(con, settings.la_codes)
     sources = counting.stage_sources(scoped, period)
-    # Materialised once (a temporary table on DuckDB, a cached DataFrame on Spark) and
-    # released after use: the conversion cube reuses it, which otherwise the backend would
-    # compute twice.
+    to_stages = sorted({b for _, b in CONVERSIONS})
     with counting.qualifying_children(scoped, period, sources, STAGES).cache() as q:
-        conv = counting.converted_children(scoped, period, sources, CONVERSIONS, q)
-        cols = ["kind", "stage", "to_stage", "basis", "child_key", "la_code", "count_date",
-                "team", "converted"]
-        stage_rows = q.mutate(kind=ibis.literal("stage"), to_stage=ibis.literal(""),
-                              converted=ibis.literal(0, type="int64")).select(*cols)
-        conv_rows = conv.mutate(kind=ibis.literal("conversion"),
-                                basis=ibis.literal("in_year")).select(*cols)
-        w = counting.with_characteristics(scoped, stage_rows.union(conv_rows, distinct=False),
-                                          settings.chinese_group)
-        cube = (w.group_by(["kind", "stage", "to_stage", "basis", *DIMS])
-                .agg(n=w.count(), x=w.converted.sum().cast("int64")).to_pandas())
-    # Backends return groups in any order; sort so the output order is stable everywhere.
-    cube = cube.sort_values(["kind", "stage", "to_stage", "basis", *DIMS],
-                            na_position="last").reset_index(drop=True)
+        last = counting.last_stage_dates(scoped, period, sources, to_stages)
+        j = q.left_join(last, q.child_key == last.last_child)
+        flags = {f"x_{to}": (j[f"last_{to}"] >= j.count_date).fill_null(False).cast("int64")
+                 for to in to_stages}
+        rows = j.select(*q.columns, **flags)
+        w = counting.with_characteristics(scoped, rows, settings.chinese_group)
+        cube = (w.group_by(["stage", "basis", *DIMS])
+                .agg(n=w.count(), **{x: w[x].sum().cast("int64") for x in flags})
+                .to_pandas())
     cube["n"] = cube["n"].astype("int64")
-    cube["x"] = cube["x"].fillna(0).astype("int64")
-    stages = cube[cube["kind"] == "stage"].drop(columns=["kind", "to_stage", "x"])
-    conversions = cube[cube["kind"] == "conversion"].drop(columns=["kind", "basis"])
+    stages = cube[["stage", "basis", *DIMS, "n"]]
+    parts = []
+    for a, b in CONVERSIONS:
+        cells = cube[(cube["stage"] == a) & (cube["basis"] == "in_year")]
+        parts.append(pd.DataFrame({"stage": cells["stage"], "to_stage": b,
+                                   **{d: cells[d] for d in DIMS}, "n": cells["n"],
+                                   "x": cells[f"x_{b}"].fillna(0).astype("int64")}))
+    conversions = pd.concat(parts, ignore_index=True)
+    if len(conversions):
+        conversions["to_stage"] = conversions["to_stage"].astype(cube["stage"].dtype)
+    # Backends return groups in any order; sort so the output order is stable everywhere.
+    stages = stages.sort_values(["stage", "basis", *DIMS], na_position="last")
+    conversions = conversions.sort_values(["stage", "to_stage", *DIMS], na_position="last")
     pop, label = _population(scoped, period, settings)
     return PeriodCounts(period, stages.reset_index(drop=True), conversions.reset_index(drop=True),
                         pop, sources, label)

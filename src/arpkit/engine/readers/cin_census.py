@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import json
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -133,13 +132,14 @@ _SNIFF = re.compile(
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _new = tuple.__new__  # records.py: readers on a hot path may build the tuples directly
-_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
+#: JSON spellings of a census boolean (for the detail strings written below).
+_JSON_BOOL = {True: "true", False: "false", None: "null"}
 
 
-def _compact(obj: Mapping[str, object]) -> str:
-    """The EventRecord ``detail`` form: ``json.dumps(obj, separators=(",", ":"),
-    sort_keys=True)`` (records.py), with the encoder built once."""
-    return _ENCODER.encode(obj)
+def _json_date(d: dt.date | None) -> str:
+    """A date as a JSON value (``"YYYY-MM-DD"`` or ``null``)."""
+    return "null" if d is None else f'"{d.isoformat()}"'
 
 
 def schema_year_for(period: int) -> int:
@@ -654,7 +654,7 @@ class CinCensusReader(Reader):
             if icpc is None:
                 icpc = self._date(raw, True, path, "DateOfInitialCPC", who, False)
             if icpc is not None:
-                # == _compact({"icpc_date": icpc.isoformat()}): a date needs no JSON escaping,
+                # == json.dumps({"icpc_date": icpc.isoformat()}): a date needs no JSON escaping,
                 # and text that parsed as a 10-character date is already its isoformat.
                 iso = raw if len(raw) == 10 else icpc.isoformat()  # type: ignore[arg-type]
                 detail = f'{{"icpc_date":"{iso}"}}'
@@ -751,7 +751,7 @@ class CinCensusReader(Reader):
                 ]
                 factors = [c for c in checked if c is not None]
         if cid is not None and start is not None:
-            # == _compact({"factors": factors}): codes come from the list, so need no escaping.
+            # == json.dumps({"factors": factors}): codes come from the list, so need no escaping.
             detail = '{"factors":[' + ",".join(f'"{c}"' for c in factors) + "]}"
             events.append(_new(EventRecord, (cid, "assessment", start, end, None, None, None,
                                              None, None, None, None, None, None, detail)))
@@ -780,11 +780,11 @@ class CinCensusReader(Reader):
             not_required = self._bool(f.get("ICPCnotRequired"), "ICPCnotRequired" in f, path,
                                       "ICPCnotRequired", who)
         if cid is not None and start is not None:
-            detail = _compact({
-                "icpc_date": None if icpc is None else icpc.isoformat(),
-                "icpc_not_required": not_required,
-                "icpc_target": None if target is None else target.isoformat(),
-            })
+            # The EventRecord detail form (records.py: compact, sorted keys), written directly:
+            # dates and booleans need no escaping.
+            detail = (f'{{"icpc_date":{_json_date(icpc)},'
+                      f'"icpc_not_required":{_JSON_BOOL[not_required]},'
+                      f'"icpc_target":{_json_date(target)}}}')
             events.append(_new(EventRecord, (cid, "s47", start, None, None, None, None, None,
                                              None, None, None, None, None, detail)))
 
@@ -829,8 +829,11 @@ class CinCensusReader(Reader):
             return
         seen[key] = path
         if cid is not None and start is not None:
-            detail = _compact({"latest_category": latest, "previous_plans": previous,
-                               "reviews": sum(1 for r in reviews if r is not None)})
+            # The same form; the category is a listed code (or None), so needs no escaping.
+            shown = "null" if latest is None else f'"{latest}"'
+            plans = "null" if previous is None else previous
+            detail = (f'{{"latest_category":{shown},"previous_plans":{plans},'
+                      f'"reviews":{len(reviews) - reviews.count(None)}}}')
             events.append(_new(EventRecord, (cid, "cp_plan", start, end, None, None, None, None,
                                              None, initial, None, None, None, detail)))
 
