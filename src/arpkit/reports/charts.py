@@ -917,3 +917,441 @@ _BENCH_TITLES = {"cin_at_31_march": "Children in need at 31 March",
                  "cla_at_31_march": "Children looked after at 31 March",
                  "referral_in_year": "Referrals in the year",
                  "cla_in_year": "Children starting to be looked after"}
+
+
+# --------------------------------------------------------------------------- workforce
+
+#: Band positions of a relative likelihood (docs/workforce.md): colour *and* shape.
+_BAND_CATS = {"above": "Above the band (adverse)", "within": "Within the band",
+              "below": "Below the band"}
+_BAND_COLOURS = [OKABE_ITO["vermillion"], OKABE_ITO["black"], OKABE_ITO["blue"]]
+_BAND_SHAPES = ["triangle-up", "circle", "triangle-down"]
+BAND_FILL = "#e6e6e6"
+#: Indicators on the workforce trend chart: the WRES-style core, one series each.
+TREND_INDICATORS: tuple[str, ...] = ("appointment_from_shortlisting", "formal_disciplinary",
+                                     "non_mandatory_training", "leaving", "grievance_upheld")
+
+
+def _finite(x: object, digits: int) -> float | None:
+    v = _num(x)
+    return None if v is None or math.isinf(v) else round(v, digits)
+
+
+def _band_cell(position: object, *, hidden: bool) -> object:
+    if hidden:
+        return lab.SUPPRESSED
+    return _BAND_CATS.get(position, lab.NOT_AVAILABLE) if isinstance(position, str) else \
+        lab.NOT_AVAILABLE
+
+
+def _rl_rows(workforce_df: pd.DataFrame, group: str, period: int | None) -> pd.DataFrame:
+    rows = workforce_df[(workforce_df["group"] == group)
+                        & (workforce_df["comparator"] == "WHITE")
+                        & workforce_df["breakdown"].isin(["all", "grade"])]
+    if period is not None:
+        rows = rows[rows["period"] == period]
+    from arpkit.engine.workforce import INDICATORS
+
+    order = {ind.name: i for i, ind in enumerate(INDICATORS)}
+    order["grade_or_above"] = len(order)
+    return rows.assign(_o=rows["indicator"].map(order).fillna(len(order) + 1)).sort_values(
+        ["period", "_o"], kind="stable").drop(columns="_o")
+
+
+def relative_likelihood_figure(workforce_df: pd.DataFrame, *, period: int | None = None,
+                               group: str = "MINORITY") -> Figure:
+    """Relative likelihoods of ``group`` against White staff on every indicator, with the Katz
+    interval, the non-adverse band shaded and a dashed line at 1 (docs/workforce.md;
+    methods.md §2.1-2.2).
+
+    The RL is oriented so that above 1 is adverse to ethnic-minority staff.  The band position
+    is shown by colour *and* shape (up-triangle above, circle within, down-triangle below);
+    statistical significance by a filled marker (open: not significant), and both are named
+    in the table.
+    """
+    if period is None:
+        period = latest_period(workforce_df)
+    rows = _rl_rows(workforce_df, group, period)
+    lvl = level_label(workforce_df)
+    bands = lab.band_text(workforce_df.attrs.get("band", (0.8, 1.25)))
+    records, plot = [], []
+    for r in rows.itertuples(index=False):
+        hidden = bool(r.suppressed)
+        label = lab.indicator_label(r.indicator, r.level)
+        records.append({
+            "Indicator": label,
+            "Staff with the outcome": _count(r.events, suppressed=hidden),
+            "Staff counted": _count(r.base, suppressed=hidden),
+            "White staff with the outcome": _count(r.comparator_events, suppressed=hidden),
+            "White staff counted": _count(r.comparator_base, suppressed=hidden),
+            "Relative likelihood": _cell(r.value, 2, suppressed=hidden),
+            f"Lower {lvl} limit": _cell(r.ci_lower, 2, suppressed=hidden),
+            f"Upper {lvl} limit": _cell(r.ci_upper, 2, suppressed=hidden),
+            f"Against the {bands} band": _band_cell(r.band, hidden=hidden),
+            "Significant": _flag(r.significant, suppressed=hidden),
+        })
+        value = None if hidden else _finite(r.value, 2)
+        plot.append({"label": label, "hidden": hidden, "value": value,
+                     "lower": None if value is None else _finite(r.ci_lower, 2),
+                     "upper": None if value is None else _finite(r.ci_upper, 2),
+                     "position": _BAND_CATS.get(r.band) if value is not None else None,
+                     "significant": bool(r.significant) if value is not None
+                     and r.significant is not None and r.significant is not pd.NA else False})
+    table = pd.DataFrame(records)
+    who = lab.staff_group_label(group)
+    title = f"Workforce equity, {lab.period_label(period)}: {who} against White staff"
+    if not plot:
+        return Figure(title, "No workforce indicators to show.",
+                      configure(_empty(title, "Nothing to show")), table)
+    frame = pd.DataFrame(plot).astype({"value": float, "lower": float, "upper": float})
+    order = list(dict.fromkeys(frame["label"]))
+    chart = _rl_chart(frame, order, bands, workforce_df.attrs.get("band", (0.8, 1.25)),
+                      title)
+    shown = frame[frame["value"].notna()]
+    flagged = shown[(shown["position"] != _BAND_CATS["within"]) | shown["significant"]]
+    parts = [f"{lab_} {v:.2f}" for lab_, v in zip(flagged["label"], flagged["value"],
+                                                   strict=True)]
+    description = (f"Dot chart of the relative likelihood of {lab.staff_of(group)} against White "
+                   f"staff on each workforce indicator in {lab.period_label(period)}, with "
+                   f"{lvl} intervals as horizontal lines, the {bands} band shaded and a dashed "
+                   "line at 1. Above 1 is adverse to ethnic-minority staff. Markers show the "
+                   "position against the band by shape (up-triangle above, circle within, "
+                   "down-triangle below); a filled marker is statistically significant, an "
+                   f"open one is not. Outside the band or significant: "
+                   f"{'; '.join(parts) if parts else 'none'}."
+                   + _suppressed_note(table, "Relative likelihood", "indicators"))
+    return Figure(title, description, configure(chart), table)
+
+
+def _rl_chart(frame: pd.DataFrame, order: list[str], bands: str, band: Sequence[float],
+              title: str) -> alt.LayerChart:
+    y = alt.Y("label:N", sort=order, title=None)
+    x_scale = alt.Scale(zero=False, nice=True)
+    cats = list(_BAND_CATS.values())
+    colour = alt.Color("position:N", title=f"Against the {bands} band",
+                       scale=alt.Scale(domain=cats, range=_BAND_COLOURS))
+    shape = alt.Shape("position:N", title=f"Against the {bands} band",
+                      scale=alt.Scale(domain=cats, range=_BAND_SHAPES))
+    shown = alt.Chart(frame).transform_filter("isValid(datum.value)")
+    x_title = f"Relative likelihood (1 = same as White staff; shaded: {bands} band)"
+    layers = [
+        alt.Chart(pd.DataFrame({"lo": [float(band[0])], "hi": [float(band[1])]})).mark_rect(
+            color=BAND_FILL).encode(x=alt.X("lo:Q", scale=x_scale, title=x_title), x2="hi:Q"),
+        alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(
+            strokeDash=[5, 4], color=AXIS_COLOUR, strokeWidth=1.5).encode(x="one:Q"),
+        shown.transform_filter("isValid(datum.lower)").mark_rule(
+            strokeWidth=2, color=TEXT_COLOUR).encode(y=y, x="lower:Q", x2="upper:Q"),
+        shown.transform_filter("datum.significant").mark_point(
+            size=120, filled=True, opacity=1).encode(
+            y=y, x="value:Q", color=colour, shape=shape,
+            tooltip=[alt.Tooltip("label:N", title="Indicator"),
+                     alt.Tooltip("value:Q", title="Relative likelihood", format=".2f")]),
+        shown.transform_filter("!datum.significant").mark_point(
+            size=120, filled=False, strokeWidth=2, opacity=1).encode(
+            y=y, x="value:Q", color=colour, shape=shape,
+            tooltip=[alt.Tooltip("label:N", title="Indicator"),
+                     alt.Tooltip("value:Q", title="Relative likelihood", format=".2f")]),
+        alt.Chart(frame).transform_filter("datum.hidden").transform_calculate(
+            symbol=f"'{lab.SUPPRESSED} (hidden)'").mark_text(
+            align="left", dx=4, fontSize=11, color=TEXT_COLOUR).encode(
+            y=y, x=alt.value(0), text="symbol:N"),
+    ]
+    return alt.layer(*layers).properties(width=WIDTH, height=max(ROW_HEIGHT * len(order), 60),
+                                         title=title)
+
+
+def relative_likelihood_trend_figure(workforce_df: pd.DataFrame, *, group: str = "MINORITY",
+                                     indicators: Sequence[str] = TREND_INDICATORS) -> Figure:
+    """The authority-wide relative likelihood of ``group`` against White staff on the core
+    indicators in every year of the table, one series per indicator (colour *and* shape), the
+    non-adverse band shaded (docs/workforce.md "Trend by year"; years are independent
+    samples, methods.md §1.6)."""
+    rows = _rl_rows(workforce_df, group, None)
+    rows = rows[(rows["breakdown"] == "all") & rows["indicator"].isin(indicators)]
+    lvl = level_label(workforce_df)
+    band = workforce_df.attrs.get("band", (0.8, 1.25))
+    bands = lab.band_text(band)
+    records, plot = [], []
+    for r in rows.sort_values("period", kind="stable").itertuples(index=False):
+        hidden = bool(r.suppressed)
+        label = lab.indicator_label(r.indicator)
+        records.append({
+            "Year": lab.period_label(int(r.period)), "Indicator": label,
+            "Relative likelihood": _cell(r.value, 2, suppressed=hidden),
+            f"Lower {lvl} limit": _cell(r.ci_lower, 2, suppressed=hidden),
+            f"Upper {lvl} limit": _cell(r.ci_upper, 2, suppressed=hidden),
+            f"Against the {bands} band": _band_cell(r.band, hidden=hidden),
+            "Significant": _flag(r.significant, suppressed=hidden)})
+        value = None if hidden else _finite(r.value, 2)
+        if value is not None:
+            plot.append({"period": int(r.period), "year": lab.period_label(int(r.period)),
+                         "indicator": label, "value": value,
+                         "lower": _finite(r.ci_lower, 2), "upper": _finite(r.ci_upper, 2)})
+    table = pd.DataFrame(records)
+    who = lab.staff_group_label(group)
+    title = f"Workforce equity by year: {who} against White staff"
+    if not plot:
+        return Figure(title, "No relative likelihoods to show over time.",
+                      configure(_empty(title, "Nothing to show")), table)
+    frame = pd.DataFrame(plot)
+    for col in ("lower", "upper"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    names = [lab.indicator_label(i) for i in indicators if lab.indicator_label(i) in
+             set(frame["indicator"])]
+    colours = [MARK_COLOURS[i % len(MARK_COLOURS)] for i in range(len(names))]
+    shapes = [MARK_SHAPES[i % len(MARK_SHAPES)] for i in range(len(names))]
+    periods = sorted(frame["period"].unique())
+    step = 0.5 / max(len(names), 1)
+    offsets = {n: (i - (len(names) - 1) / 2) * step for i, n in enumerate(names)}
+    frame["x"] = frame["period"] + frame["indicator"].map(offsets)
+    x = alt.X("x:Q", title="Year", scale=alt.Scale(domain=[periods[0] - 0.5,
+                                                           periods[-1] + 0.5], nice=False),
+              axis=alt.Axis(values=[int(p) for p in periods], format="d", grid=False,
+                            labelExpr="(datum.value - 1) + '-' + "
+                                      "substring(toString(datum.value), 2, 4)"))
+    colour = alt.Color("indicator:N", title="Indicator",
+                       scale=alt.Scale(domain=names, range=colours))
+    shape = alt.Shape("indicator:N", title="Indicator",
+                      scale=alt.Scale(domain=names, range=shapes))
+    base = alt.Chart(frame)
+    y_title = f"Relative likelihood (shaded: {bands} band)"
+    layers = [
+        alt.Chart(pd.DataFrame({"lo": [float(band[0])], "hi": [float(band[1])]})).mark_rect(
+            color=BAND_FILL).encode(y=alt.Y("lo:Q", title=y_title), y2="hi:Q"),
+        alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(
+            strokeDash=[5, 4], color=AXIS_COLOUR).encode(y="one:Q"),
+        base.mark_line(strokeWidth=2).encode(x=x, y="value:Q", color=colour,
+                                             detail="indicator:N"),
+        base.transform_filter("isValid(datum.lower)").mark_rule(strokeWidth=1.5).encode(
+            x=x, y="lower:Q", y2="upper:Q", color=colour),
+        base.mark_point(size=80, filled=True, opacity=1).encode(
+            x=x, y="value:Q", color=colour, shape=shape,
+            tooltip=[alt.Tooltip("indicator:N", title="Indicator"),
+                     alt.Tooltip("year:N", title="Year"),
+                     alt.Tooltip("value:Q", title="Relative likelihood", format=".2f")]),
+    ]
+    chart = alt.layer(*layers).properties(width=WIDTH, height=260, title=title)
+    years = [lab.period_label(int(p)) for p in periods]
+    latest = frame[frame["period"] == periods[-1]]
+    summary = ", ".join(f"{n} {v:.2f}" for n, v in zip(latest["indicator"], latest["value"],
+                                                       strict=True))
+    description = (f"Line chart of the relative likelihood of {lab.staff_of(group)} against "
+                   f"White staff on the core indicators from {years[0]} to {years[-1]}, one "
+                   f"line per indicator told apart by colour and marker shape, with {lvl} "
+                   f"intervals as vertical lines and the {bands} band shaded. Above 1 is "
+                   f"adverse to ethnic-minority staff. In {years[-1]}: {summary or 'none'}."
+                   + _suppressed_note(table, "Relative likelihood", "yearly values"))
+    return Figure(title, description, configure(chart), table)
+
+
+# --------------------------------------------------------------------------- regional comparison
+
+
+def _area_order(rows: pd.DataFrame) -> pd.DataFrame:
+    order = {k: i for i, k in enumerate(lab.AREA_TYPES)}
+    return rows.assign(_a=rows["area_type"].map(order)).sort_values(
+        ["_a", "area"], kind="stable").drop(columns="_a")
+
+
+def peer_figure(compare_df: pd.DataFrame, measure: str, stages: Sequence[str], *,
+                basis: str = "at_31_march", breakdown: str = "all",
+                period: int | None = None) -> Figure:
+    """The authority beside each peer, the regional pool and England
+    (:func:`arpkit.engine.aggregates.compare_with_peers`; docs/aggregates.md).
+
+    ``measure`` is ``rate_per_10k`` (a panel per stage with ``breakdown="all"``) or
+    ``disparity_ratio`` (one stage, a panel per ethnic group against White, significance by
+    shape and colour as in :func:`disparity_figure`).  The pool is recomputed by the engine
+    from summed published counts; a suppressed authority is left out of it, which the table
+    says.
+    """
+    rows = compare_df[(compare_df["measure"] == measure) & compare_df["stage"].isin(stages)
+                      & (compare_df["basis"] == basis) & (compare_df["breakdown"] == breakdown)]
+    if period is None and len(rows):
+        period = latest_period(rows)
+    if period is not None:
+        rows = rows[rows["period"] == period]
+    ratio = measure != "rate_per_10k"
+    if breakdown != "all":
+        rows = rows[rows["group"].isin([g for g in lab.group_order(breakdown)
+                                        if g not in ("WHITE", "REFUSED", "NOT_OBTAINED",
+                                                     "UNKNOWN")] if ratio else
+                                       [g for g in lab.group_order(breakdown)
+                                        if g not in ("REFUSED", "NOT_OBTAINED", "UNKNOWN")])]
+    lvl = level_label(compare_df)
+    facet_col = "Cohort" if breakdown == "all" else "Ethnic group"
+    value_label = "Disparity ratio" if ratio else "Rate per 10,000"
+    digits = 2 if ratio else 1
+    sorder = {s: i for i, s in enumerate(stages)}
+    gorder = {g: i for i, g in enumerate(lab.group_order(breakdown))}
+    rows = _area_order(rows)
+    rows = rows.assign(_s=rows["stage"].map(sorder), _g=rows["group"].map(gorder).fillna(-1)
+                       ).sort_values(["_s", "_g"], kind="stable")
+    records, plot = [], []
+    for r in rows.itertuples(index=False):
+        hidden = bool(r.suppressed)
+        facet = (lab.stage_title(r.stage, basis) if breakdown == "all"
+                 else lab.group_label(r.group, breakdown))
+        area = lab.area_label(r.area_type, r.area)
+        record = {facet_col: facet, "Area": area,
+                  "Children": _cell(r.numerator, 0, suppressed=hidden)}
+        if not ratio:
+            record["Population aged 0-17"] = _cell(r.denominator, 0, suppressed=False)
+        record.update({
+            value_label: _cell(r.value, digits, suppressed=hidden),
+            f"Lower {lvl} limit": _cell(r.ci_lower, digits, suppressed=hidden),
+            f"Upper {lvl} limit": _cell(r.ci_upper, digits, suppressed=hidden)})
+        if ratio:
+            record["Significant"] = _flag(r.significant, suppressed=hidden)
+        pooled = r.area_type == "region"
+        record["Authorities pooled"] = (_cell(r.authorities, 0, suppressed=False)
+                                        if pooled else lab.NOT_APPLICABLE)
+        record["Left out (suppressed)"] = (_cell(r.excluded_suppressed, 0, suppressed=False)
+                                           if pooled else lab.NOT_APPLICABLE)
+        records.append(record)
+        value = None if hidden else _finite(r.value, digits)
+        plot.append({"facet": facet, "group": area, "hidden": hidden, "value": value,
+                     "lower": None if value is None else _finite(r.ci_lower, digits),
+                     "upper": None if value is None else _finite(r.ci_upper, digits),
+                     "finding": _finding(r.value, r.significant, hidden) if ratio else None})
+    table = pd.DataFrame(records)
+    what = (lab.stage_title(stages[0], basis) + ": disparity ratio against White children"
+            if ratio else "Rates per 10,000 children")
+    title = what + (f", {lab.period_label(period)}" if period else "") + ", by area"
+    if not plot:
+        return Figure(title, "No comparison to show.",
+                      configure(_empty(title, "Nothing to show")), table)
+    frame = pd.DataFrame(plot).astype({"value": float, "lower": float, "upper": float})
+    facets = list(dict.fromkeys(frame["facet"]))
+    y_order = list(dict.fromkeys(frame["group"]))
+    x_title = f"{value_label} (1 = same as White)" if ratio else "Children per 10,000"
+    layer = _interval_dots(None, y="group", y_title="Area", x_title=x_title, y_order=y_order,
+                           reference=1.0 if ratio else None, x_format=f".{digits}f",
+                           finding=ratio, zero=not ratio).properties(width=190)
+    chart = layer.facet(facet=alt.Facet("facet:N", title=None, sort=facets), columns=2,
+                        data=frame).properties(title=title)
+    if not ratio:  # rates of different stages differ tenfold: each panel its own scale
+        chart = chart.resolve_scale(x="independent")
+    own = frame[(frame["group"].str.startswith("This authority")) & frame["value"].notna()]
+    pool = frame[(frame["group"] == "Regional pool") & frame["value"].notna()]
+    bits = []
+    for f in facets:
+        a = own[own["facet"] == f]["value"]
+        p = pool[pool["facet"] == f]["value"]
+        bits.append(f"{f}: this authority {a.iloc[0]:,.{digits}f}" if len(a) else
+                    f"{f}: this authority not shown")
+        if len(p):
+            bits[-1] += f", regional pool {p.iloc[0]:,.{digits}f}"
+    description = (f"Dot charts, one panel per {facet_col.lower()}, of the "
+                   f"{value_label.lower()} for this authority, each peer authority, the "
+                   f"regional pool and (where published) England, with {lvl} intervals. "
+                   + "; ".join(bits) + "." + _suppressed_note(table, value_label, "areas"))
+    return Figure(title, description, configure(chart), table)
+
+
+# --------------------------------------------------------------------------- audit findings
+
+
+def audit_share_figure(findings_df: pd.DataFrame) -> Figure:
+    """Share of audited cases graded good or better, by ethnic group, with Wilson intervals
+    (methods.md §1.2), from a frame shaped like :func:`arpkit.web.audits.findings.
+    findings_frame` whose ``suppressed`` flags are final (see :mod:`arpkit.reports.audit`)."""
+    gorder = {g: i for i, g in enumerate([*lab.group_order("ethnicity_group"), "ALL"])}
+    rows = findings_df.assign(_g=findings_df["group"].map(gorder)).sort_values("_g")
+    round_name = str(rows["round"].iloc[0]) if len(rows) else ""
+    records, plot = [], []
+    for r in rows.itertuples(index=False):
+        hidden = bool(r.suppressed)
+        label = "All cases (weighted)" if r.group == "ALL" else lab.group_label(r.group)
+        records.append({
+            "Ethnic group": label,
+            "Cases graded": _count(r.graded, suppressed=hidden),
+            "Cases graded good or better": _count(r.good_or_better, suppressed=hidden),
+            "Share good or better (%)": _cell(r.share, 1, suppressed=hidden, scale=100),
+            "Lower 95% limit (%)": _cell(r.lower, 1, suppressed=hidden, scale=100,
+                                         missing=lab.NOT_APPLICABLE),
+            "Upper 95% limit (%)": _cell(r.upper, 1, suppressed=hidden, scale=100,
+                                         missing=lab.NOT_APPLICABLE)})
+        value = None if hidden else _finite(r.share * 100 if _num(r.share) is not None
+                                            else None, 1)
+        plot.append({"group": label, "hidden": hidden, "value": value,
+                     "lower": None if value is None else _finite(
+                         _num(r.lower) * 100 if _num(r.lower) is not None else None, 1),
+                     "upper": None if value is None else _finite(
+                         _num(r.upper) * 100 if _num(r.upper) is not None else None, 1)})
+    table = pd.DataFrame(records)
+    title = f"{round_name}: cases graded good or better"
+    if not plot:
+        return Figure(title, "No graded cases to show.",
+                      configure(_empty(title, "Nothing to show")), table)
+    frame = pd.DataFrame(plot).astype({"value": float, "lower": float, "upper": float})
+    chart = _interval_dots(frame, y="group", y_title="Ethnic group",
+                           x_title="Cases graded good or better (%)",
+                           y_order=list(frame["group"])).properties(title=title)
+    shown = frame[frame["value"].notna()]
+    summary = ", ".join(f"{g} {v:.1f}%" for g, v in zip(shown["group"], shown["value"],
+                                                         strict=True))
+    description = ("Dot chart of the share of audited cases graded good or better for each "
+                   "ethnic group, with 95% Wilson intervals as horizontal lines (the all-cases "
+                   f"figure is weighted to the sampling frame): {summary or 'none shown'}."
+                   + _suppressed_note(table, "Share good or better (%)", "groups"))
+    return Figure(title, description, configure(chart), table)
+
+
+def audit_ratio_figure(findings_df: pd.DataFrame) -> Figure:
+    """Ratio of each group's share graded good or better to the reference group's, with the
+    Katz interval and a dashed line at 1 (methods.md §1.4, §1.6); a ratio is hidden when the
+    group's or the reference group's counts are."""
+    rows = findings_df[(findings_df["group"] != "ALL")
+                       & (findings_df["group"] != findings_df["reference_group"])]
+    gorder = {g: i for i, g in enumerate(lab.group_order("ethnicity_group"))}
+    rows = rows.assign(_g=rows["group"].map(gorder)).sort_values("_g")
+    reference = str(findings_df["reference_group"].dropna().iloc[0]) if len(findings_df) \
+        else "WHITE"
+    ref_label = lab.group_label(reference)
+    round_name = str(findings_df["round"].iloc[0]) if len(findings_df) else ""
+    records, plot = [], []
+    for r in rows.itertuples(index=False):
+        hidden = audit_ratio_hidden(r)
+        label = lab.group_label(r.group)
+        lo, hi = _num(r.ratio_lower), _num(r.ratio_upper)
+        sig = None if lo is None or hi is None else (lo > 1 or hi < 1)
+        records.append({"Ethnic group": label, "Compared with": ref_label,
+                        "Ratio of shares": _cell(r.ratio, 2, suppressed=hidden),
+                        "Lower 95% limit": _cell(r.ratio_lower, 2, suppressed=hidden),
+                        "Upper 95% limit": _cell(r.ratio_upper, 2, suppressed=hidden),
+                        "Significant": _flag(sig, suppressed=hidden)})
+        value = None if hidden else _finite(r.ratio, 2)
+        plot.append({"group": label, "hidden": hidden, "value": value,
+                     "lower": None if value is None else _finite(r.ratio_lower, 2),
+                     "upper": None if value is None else _finite(r.ratio_upper, 2),
+                     "finding": _finding(r.ratio, sig, hidden)})
+    table = pd.DataFrame(records)
+    title = f"{round_name}: good or better against {ref_label}"
+    if not plot:
+        return Figure(title, "No ratios to show.", configure(_empty(title, "Nothing to show")),
+                      table)
+    frame = pd.DataFrame(plot).astype({"value": float, "lower": float, "upper": float})
+    chart = _interval_dots(frame, y="group", y_title="Ethnic group",
+                           x_title=f"Ratio of shares good or better (1 = same as {ref_label})",
+                           y_order=list(frame["group"]), reference=1.0, x_format=".2f",
+                           finding=True, zero=False).properties(title=title)
+    sig = frame[frame["finding"].isin([HIGHER, LOWER])]
+    parts = [f"{g} {v:.2f}" for g, v in zip(sig["group"], sig["value"], strict=True)]
+    description = (f"Dot chart of the ratio of each group's share of cases graded good or "
+                   f"better to the share for {ref_label}, with 95% Katz intervals and a dashed "
+                   f"line at 1. Significant differences: {'; '.join(parts) or 'none'}."
+                   + _suppressed_note(table, "Ratio of shares", "ratios"))
+    return Figure(title, description, configure(chart), table)
+
+
+def audit_ratio_hidden(row: Any) -> bool:
+    """Whether an audit ratio is hidden: the row is suppressed, or (the web app's rule) it
+    has no ratio and no reason for having none, because the reference group's counts are
+    suppressed."""
+    if bool(row.suppressed):
+        return True
+    reason = row.ratio_reason
+    no_reason = reason is None or (isinstance(reason, float) and math.isnan(reason)) or \
+        reason == ""
+    return _num(row.ratio) is None and no_reason

@@ -24,6 +24,12 @@ SIGNIFICANT_LOWER = "significant_lower"
 NOT_SIGNIFICANT = "not_significant"
 SUPPRESSED = "suppressed"
 NOT_AVAILABLE = "not_available"
+#: Workforce statuses: the relative likelihood is oriented so that above 1 is adverse to
+#: ethnic-minority staff (docs/workforce.md), so the tag names the direction, not "higher".
+ADVERSE = "adverse"
+FAVOURABLE = "favourable"
+#: A comparison of figures with no test between them (the regional comparison's rates).
+COMPARISON = "comparison"
 
 #: Stages on the headline page, at 31 March (the DfE headline basis) then during the year.
 HEADLINE_STAGES: tuple[str, ...] = ("cin", "cp_plan", "cla")
@@ -168,3 +174,132 @@ def findings(metrics_df: pd.DataFrame, *, stages: Sequence[str] = HEADLINE_STAGE
                        _g=rows["group"].map(gorder)).sort_values(["_s", "_m", "_g"])
     return [sentence(r, confidence=confidence)
             for r in rows.drop(columns=["_s", "_m", "_g"]).to_dict("records")]
+
+
+# --------------------------------------------------------------------------- workforce
+
+
+def _is_true(value: object) -> bool:
+    return value is not None and value is not pd.NA and not (
+        isinstance(value, float) and math.isnan(value)) and bool(value)
+
+
+def workforce_sentence(row: Mapping[str, object], *, confidence: float = 0.95,
+                       band: Sequence[float] = (0.8, 1.25)) -> Finding | None:
+    """The sentence for one relative likelihood (a row of :func:`arpkit.engine.workforce.
+    workforce`), or ``None`` when there is nothing to say.
+
+    Only a result that is statistically significant (the Katz interval excludes 1) or outside
+    the practical-significance band gets a sentence (methods.md §2.2 reports the two
+    separately, and so does the sentence); a suppressed row is handled by
+    :func:`workforce_findings`, which names the groups that could not be reported.  The RL is
+    oriented so that above 1 is adverse to ethnic-minority staff: for a beneficial outcome the
+    sentence therefore compares White staff with the group ("White staff were 1.6 times as
+    likely as ethnic-minority staff to be appointed from shortlisting"), for an adverse one the
+    group with White staff.
+    """
+    indicator, group = str(row["indicator"]), str(row["group"])
+    period = int(row["period"])  # type: ignore[call-overload]
+    value, lower, upper = (_get(row, k) for k in ("value", "ci_lower", "ci_upper"))
+    if _is_true(_get(row, "suppressed")) or value is None:
+        return None
+    position = _get(row, "band")
+    significant = _is_true(_get(row, "significant"))
+    if not significant and position not in ("above", "below"):
+        return None
+    v = float(value)  # type: ignore[arg-type]
+    level = _get(row, "level")
+    what = lab.indicator_phrase(indicator, period, str(level) if level else None)
+    beneficial = _get(row, "orientation") == "beneficial_outcome"
+    first, second = ("White staff", lab.staff_of(group)) if beneficial else (
+        lab.staff_of(group), "White staff")
+    First = first[0].upper() + first[1:]
+    interval = (f" ({_level(confidence)} CI {limit_text(float(lower))} to "  # type: ignore[arg-type]
+                f"{limit_text(float(upper))})" if lower is not None and upper is not None  # type: ignore[arg-type]
+                else "")
+    if v >= 1:
+        text = f"{First} were {ratio_text(v)} times as likely as {second} to {what}{interval}"
+    elif v == 0:
+        text = (f"{First} were less likely than {second} to {what}: none of them did"
+                f"{interval}")
+    else:
+        text = (f"{First} were less likely than {second} to {what}: {ratio_text(v)} times as "
+                f"likely{interval}")
+    bands = lab.band_text(band)
+    if position in ("above", "below") and significant:
+        text += f"; this is outside the {bands} band."
+    elif position in ("above", "below"):
+        text += (f"; this is outside the {bands} band, but the difference is not "
+                 "statistically significant.")
+    else:
+        text += f"; the difference is statistically significant but within the {bands} band."
+    status = ADVERSE if v > 1 else FAVOURABLE
+    return Finding(indicator, "workforce", str(row.get("orientation") or ""), period,
+                   str(row["breakdown"]), group, "WHITE", status, text)
+
+
+def workforce_findings(workforce_df: pd.DataFrame, period: int, *,
+                       groups: Sequence[str] = ("MINORITY", "MIXED", "ASIAN", "BLACK",
+                                                "OTHER")) -> list[Finding]:
+    """Every workforce sentence for ``period``: the significant or out-of-band relative
+    likelihoods (authority-wide, and ``grade_or_above`` at each grade), then one sentence per
+    indicator naming the groups whose figures were suppressed."""
+    confidence = float(workforce_df.attrs.get("confidence", 0.95))
+    band = workforce_df.attrs.get("band", (0.8, 1.25))
+    df = workforce_df[(workforce_df["period"] == period) & workforce_df["group"].isin(groups)
+                      & workforce_df["comparator"].eq("WHITE")
+                      & workforce_df["breakdown"].isin(["all", "grade"])]
+    out: list[Finding] = []
+    hidden: dict[tuple[str, str | None], list[str]] = {}
+    for row in df.to_dict("records"):
+        if _is_true(row.get("suppressed")):
+            level = row["level"] if row["indicator"] == "grade_or_above" else None
+            hidden.setdefault((row["indicator"], level), []).append(row["group"])
+            continue
+        found = workforce_sentence(row, confidence=confidence, band=band)
+        if found is not None:
+            out.append(found)
+    for (indicator, level), names in hidden.items():
+        staff = [lab.staff_of(g) for g in names]
+        listed = staff[0] if len(staff) == 1 else ", ".join(staff[:-1]) + " and " + staff[-1]
+        text = (f"How likely {listed} were to {lab.indicator_phrase(indicator, period, level)}, "
+                "compared with White staff, could not be reported because the numbers are "
+                "small.")
+        out.append(Finding(indicator, "workforce", "", period, "all", "|".join(names),
+                           "WHITE", SUPPRESSED, text))
+    return out
+
+
+# --------------------------------------------------------------------------- peers and audits
+
+
+def ratio_sentence(subject: str, reference: str, what: str, value: object, lower: object,
+                   upper: object, *, suppressed: bool, confidence: float = 0.95,
+                   measure_name: str = "ratio", tail: str = "") -> tuple[str, str]:
+    """(status, sentence) for a ratio of ``subject`` to ``reference`` ("Black children",
+    "White children") in how likely they were to ``what`` ("be graded good or better"), with
+    the interval and the significance rule of methods.md §1.6 (the interval excludes 1).
+    ``tail`` is appended inside the sentence (e.g. a comparison with the regional pool)."""
+    Subject = subject[0].upper() + subject[1:]
+    v, lo, hi = (_get({"x": x}, "x") for x in (value, lower, upper))
+    if suppressed:
+        return SUPPRESSED, (f"How likely {subject} were to {what}, compared with {reference}, "
+                            f"could not be reported because the numbers are small{tail}.")
+    if v is None:
+        return NOT_AVAILABLE, (f"How likely {subject} were to {what}, compared with "
+                               f"{reference}, could not be calculated{tail}.")
+    v = float(v)  # type: ignore[arg-type]
+    has_ci = lo is not None and hi is not None
+    interval = (f"{_level(confidence)} CI {limit_text(float(lo))} to "  # type: ignore[arg-type]
+                f"{limit_text(float(hi))}" if has_ci else "")  # type: ignore[arg-type]
+    significant = has_ci and (float(lo) > 1 or float(hi) < 1)  # type: ignore[arg-type]
+    if not significant:
+        return NOT_SIGNIFICANT, (
+            f"There was no statistically significant difference between {subject} and "
+            f"{reference} in how likely they were to {what} ({measure_name} {ratio_text(v)}"
+            f"{', ' + interval if interval else ''}){tail}.")
+    if v > 1:
+        return SIGNIFICANT_HIGHER, (f"{Subject} were {ratio_text(v)} times as likely as "
+                                    f"{reference} to {what} ({interval}){tail}.")
+    return SIGNIFICANT_LOWER, (f"{Subject} were less likely than {reference} to {what}: "
+                               f"{ratio_text(v)} times as likely ({interval}){tail}.")

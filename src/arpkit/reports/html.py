@@ -22,6 +22,9 @@ import jinja2
 from arpkit.reports import labels as lab
 from arpkit.reports.charts import Figure
 from arpkit.reports.findings import (
+    ADVERSE,
+    COMPARISON,
+    FAVOURABLE,
     NOT_AVAILABLE,
     NOT_SIGNIFICANT,
     SIGNIFICANT_HIGHER,
@@ -33,7 +36,10 @@ from arpkit.reports.pack import ReportData, Section
 STATUS_LABELS = {SIGNIFICANT_HIGHER: "Higher", SIGNIFICANT_LOWER: "Lower",
                  NOT_SIGNIFICANT: "No significant difference",
                  SUPPRESSED: "Not reported (small numbers)",
-                 NOT_AVAILABLE: "Not available"}
+                 NOT_AVAILABLE: "Not available",
+                 ADVERSE: "Adverse to ethnic-minority staff",
+                 FAVOURABLE: "Favourable to ethnic-minority staff",
+                 COMPARISON: "Comparison"}
 
 
 def _template(name: str) -> str:
@@ -63,6 +69,8 @@ def figures_of(sections: Sequence[Section]) -> list[Figure]:
     """Every figure of the pack, in reading order."""
     out: list[Figure] = []
     for s in sections:
+        if s.omitted:
+            continue
         out.extend(s.figures)
         out.extend(figures_of(s.subsections))
     return out

@@ -139,3 +139,102 @@ def group_order(breakdown: str) -> list[str]:
     if breakdown == "ethnicity_code":
         return [*DFE_CODES, "UNKNOWN"]
     return list(GROUPS)
+
+
+# --------------------------------------------------------------------------- workforce
+
+#: Short names of the workforce indicators (docs/workforce.md), for tables and charts.
+INDICATOR_LABELS: dict[str, str] = {
+    "appointment_from_shortlisting": "Appointed from shortlisting",
+    "formal_disciplinary": "Entering a formal disciplinary process",
+    "disciplinary_outcome:no_case_to_answer": "Formal case: no case to answer",
+    "disciplinary_outcome:management_advice": "Formal case: management advice",
+    "disciplinary_outcome:written_warning": "Formal case: written warning",
+    "disciplinary_outcome:final_written_warning": "Formal case: final written warning",
+    "disciplinary_outcome:dismissal": "Formal case: dismissal",
+    "disciplinary_outcome:resigned": "Formal case: resigned",
+    "non_mandatory_training": "Attending non-mandatory training",
+    "leaving": "Leaving",
+    "grievance_upheld": "Grievance upheld",
+    "grade_or_above": "At grade or above",
+    "representation": "Representation",
+}
+
+#: What the staff did, for "… times as likely as White staff to <phrase>".
+_INDICATOR_PHRASES: dict[str, str] = {
+    "appointment_from_shortlisting": "be appointed from shortlisting",
+    "formal_disciplinary": "enter a formal disciplinary process",
+    "disciplinary_outcome:no_case_to_answer": "have a formal disciplinary case closed with "
+                                              "no case to answer",
+    "disciplinary_outcome:management_advice": "receive management advice after a formal "
+                                              "disciplinary process",
+    "disciplinary_outcome:written_warning": "receive a written warning after a formal "
+                                            "disciplinary process",
+    "disciplinary_outcome:final_written_warning": "receive a final written warning after a "
+                                                  "formal disciplinary process",
+    "disciplinary_outcome:dismissal": "be dismissed after a formal disciplinary process",
+    "disciplinary_outcome:resigned": "resign during a formal disciplinary process",
+    "non_mandatory_training": "attend non-mandatory training",
+    "leaving": "leave the authority",
+    "grievance_upheld": "have a grievance upheld",
+}
+
+_GROUP_STAFF: dict[str, str] = {
+    "MINORITY": "ethnic-minority staff",
+    "WHITE": "White staff",
+    "MIXED": "staff of Mixed or Multiple ethnicity",
+    "ASIAN": "Asian or Asian British staff",
+    "BLACK": "Black staff",
+    "OTHER": "staff from other ethnic groups",
+    "REFUSED": "staff who preferred not to say their ethnicity",
+    "NOT_OBTAINED": "staff whose ethnicity is not recorded",
+}
+
+
+def indicator_label(indicator: str, level: str | None = None) -> str:
+    """A workforce indicator's short name; ``grade_or_above`` names its grade."""
+    if indicator == "grade_or_above" and level:
+        return f"At grade {level} or above"
+    return INDICATOR_LABELS.get(indicator, indicator.replace("_", " "))
+
+
+def indicator_phrase(indicator: str, period: int, level: str | None = None) -> str:
+    """What the staff did, with the year: ``enter a formal disciplinary process in 2024-25``,
+    ``be at grade SC4 or above on 31 March 2025``."""
+    if indicator == "grade_or_above":
+        return f"be at grade {level} or above on 31 March {int(period)}"
+    phrase = _INDICATOR_PHRASES.get(indicator, indicator.replace("_", " "))
+    return f"{phrase} in {period_label(period)}"
+
+
+def staff_of(group: str) -> str:
+    """How a sentence names the staff of a group: ``ethnic-minority staff``."""
+    return _GROUP_STAFF.get(group, f"staff recorded as {group_label(group).lower()}")
+
+
+def staff_group_label(group: str) -> str:
+    """A group's label in workforce tables (``MINORITY`` is every known group but White)."""
+    if group == "MINORITY":
+        return "All ethnic-minority groups"
+    return group_label(group)
+
+
+def band_text(band: object) -> str:
+    """``0.80-1.25`` from the engine's ``attrs['band']``."""
+    low, high = (float(b) for b in band)  # type: ignore[union-attr]
+    return f"{low:.2f}-{high:.2f}"
+
+
+#: Area types of :func:`arpkit.engine.aggregates.compare_with_peers`, in display order.
+AREA_TYPES: tuple[str, ...] = ("authority", "peer", "region", "england")
+
+
+def area_label(area_type: str, area: object) -> str:
+    """How a comparison row's area is named: ``This authority (999)``, ``Peer 998``."""
+    if area_type == "authority":
+        return f"This authority ({area})"
+    if area_type == "peer":
+        return f"Peer authority {area}"
+    if area_type == "region":
+        return "Regional pool"
+    return "England"

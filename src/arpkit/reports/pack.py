@@ -53,6 +53,18 @@ class ReportData:
     title: str
     generated: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
         microsecond=0))
+    #: :func:`arpkit.engine.workforce.workforce` for the HR years up to the period (None: no
+    #: HR data; ``workforce_note`` says why).
+    workforce: pd.DataFrame | None = None
+    workforce_note: str = ""
+    #: The headline rows of :func:`arpkit.engine.aggregates.compare_with_peers` (None: no
+    #: peer aggregates; ``peers_note`` says why).
+    peers: pd.DataFrame | None = None
+    peers_note: str = ""
+    #: Tidy frames from the caller (``findings_frame`` / ``themes_frame`` of the web app's
+    #: audits, or their CSVs): see :mod:`arpkit.reports.audit`.
+    audit_findings: pd.DataFrame | None = None
+    audit_themes: pd.DataFrame | None = None
 
 
 @dataclass
@@ -74,6 +86,8 @@ class Section:
     figures: list[charts.Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    #: Why the section is left out of this pack (listed in the contents only); empty if shown.
+    omitted: str = ""
 
 
 def gather(warehouse: str | Path, period: int | None = None, *, suppression: str = "dfe",
@@ -112,13 +126,21 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
     if benchmark_la is None and len(la_codes) == 1:
         benchmark_la = la_codes[0]
     benchmarks = benchmark_table(metrics, reference_dir, benchmark_la)
+    from arpkit.reports.peers import gather_peers
+    from arpkit.reports.workforce import gather_workforce
+
+    workforce, workforce_note = gather_workforce(warehouse, int(period), **kw)
+    peers, peers_note = gather_peers(warehouse, int(period), la_codes=la_codes,
+                                     threshold=threshold, reference_dir=reference_dir)
     return ReportData(
         warehouse=str(warehouse), period=int(period), periods=[p for p in periods
                                                                if p <= period],
         suppression=suppression, threshold=threshold, metrics=metrics, pathway=pathway,
         quality=quality, funnel=funnel, benchmarks=benchmarks, imports=imports,
         la_codes=la_codes, benchmark_la=benchmark_la,
-        title=title or "Ethnic disproportionality in children's social care")
+        title=title or "Ethnic disproportionality in children's social care",
+        workforce=workforce, workforce_note=workforce_note, peers=peers,
+        peers_note=peers_note)
 
 
 def benchmark_table(metrics: pd.DataFrame, reference_dir: str | Path | None,
@@ -160,9 +182,15 @@ def benchmark_table(metrics: pd.DataFrame, reference_dir: str | Path | None,
 
 
 def build_sections(data: ReportData) -> list[Section]:
-    """The pages of the pack, in reading order."""
+    """The pages of the pack, in reading order (an omitted page keeps its place in the
+    contents, saying why it is not there)."""
+    from arpkit.reports.audit import audit_section
+    from arpkit.reports.peers import peers_section
+    from arpkit.reports.workforce import workforce_section
+
     return [_headline(data), _pathway(data), _trends(data), _teams(data), _quality(data),
-            _benchmark_section(data), _methods(data)]
+            _benchmark_section(data), peers_section(data), workforce_section(data),
+            audit_section(data), _methods(data)]
 
 
 def _headline(data: ReportData) -> Section:
@@ -351,4 +379,40 @@ def _methods(data: ReportData) -> Section:
         "gives a number but no rate (children in need, referrals) the rate is computed with "
         "ONS mid-year estimates of children aged 0 to 17 for the year before the collection "
         "year ends, as DfE does for children looked after.",
+        *_methods_extra(data),
     ])
+
+
+def _methods_extra(data: ReportData) -> list[str]:
+    """Methods paragraphs for the optional pages this pack includes."""
+    out = []
+    dfe = data.suppression == "dfe"
+    if data.peers is not None and not data.peers.empty:
+        out.append(
+            "Regional comparison. Each authority shares its DfE-suppressed aggregate tables "
+            "(docs/aggregates.md). The regional pool sums the published counts of the "
+            "authorities whose cell is not suppressed and recomputes the statistic with the "
+            "same method (Byar/Garwood rates; Katz disparity ratios from the summed group and "
+            "White counts); a suppressed cell is left out, never estimated.")
+    if data.workforce is not None and not data.workforce.empty:
+        bands = lab.band_text(data.workforce.attrs.get("band", (0.8, 1.25)))
+        out.append(
+            "Workforce equity. Relative likelihood = (events ÷ staff counted) of one group ÷ "
+            "the same for the other, as in the NHS WRES: the ethnic-minority group over White "
+            "for an adverse outcome (a formal disciplinary process, leaving), White over the "
+            "ethnic-minority group for a beneficial one (appointment from shortlisting, "
+            "training, a grievance upheld, a higher grade), so above 1 is always adverse to "
+            f"ethnic-minority staff. Katz log interval; the {bands} band (inclusive) and "
+            "significance (the interval excludes 1) are reported separately."
+            + (" Each event and non-event count from 1 to the threshold is hidden, with "
+               "secondary suppression across groups and grades." if dfe else ""))
+    if data.audit_findings is not None and not data.audit_findings.empty:
+        out.append(
+            "Audit findings. Cases are sampled separately from each ethnic group; each "
+            "group's share graded good or better has a Wilson interval and its ratio to the "
+            "reference group's share a Katz interval. The all-cases share re-weights each "
+            "group by its frame size ÷ sample size. Rows the audit tool marked suppressed are "
+            "hidden" + (", as are counts from 1 to the threshold; when only one group of a "
+                        "round is hidden the next smallest is too, so the all-cases total "
+                        "cannot reveal it." if dfe else "."))
+    return out

@@ -4,7 +4,9 @@ One sheet per measure family in the tidy metrics layout (docs/metrics.md "The ou
 the same columns in the same order, one row per measure × stage × basis × period × breakdown ×
 group), sheets for the pathway, team funnels, ethnicity recording and benchmarks in the engine's
 own layouts, and a "Read me" sheet first with the period, definitions, sources, denominators
-and their vintage, and the GSS symbols.
+and their vintage, and the GSS symbols.  Optional sheets follow when the pack has their data
+(:data:`OPTIONAL_SHEETS`): the regional comparison, workforce equity and audit findings, each in
+its source's own tidy columns; the "Read me" lists them, or says why they are absent.
 
 Suppression: a row the engine hid keeps its blank numbers as the GSS symbol ``c`` (the GSS
 guidance for spreadsheets: a symbol in the cell, explained in the notes), so a pasted table
@@ -38,6 +40,28 @@ METRIC_SHEETS: tuple[tuple[str, tuple[str, ...]], ...] = (
 HIDDEN_COLUMNS: frozenset[str] = frozenset(
     {"numerator", "value", "ci_lower", "ci_upper", "significant", "denominator",
      "benchmark", "classification"})
+#: The same for the workforce sheet (docs/workforce.md "Output contract").
+WORKFORCE_HIDDEN: frozenset[str] = frozenset(
+    {"events", "base", "comparator_events", "comparator_base", "rate", "comparator_rate",
+     "value", "ci_lower", "ci_upper", "band", "significant"})
+#: Optional sheets, each written only when the pack has the data: (sheet, what it holds).
+OPTIONAL_SHEETS: tuple[tuple[str, str], ...] = (
+    ("Regional comparison", "compare_with_peers rows for the headline measures (rates per "
+                            "10,000 and disparity ratios at 31 March of CIN, CP plans and CLA) "
+                            "in its columns (docs/aggregates.md): area_type authority, peer, "
+                            "region (the pool, with authorities pooled and excluded_suppressed) "
+                            "or england"),
+    ("Workforce equity", "arpkit.engine.workforce rows in its columns (docs/workforce.md, "
+                         "'Output contract'): relative likelihoods (above 1 adverse to "
+                         "ethnic-minority staff), band, significance and representation, "
+                         "authority-wide and by grade, for each HR year"),
+    ("Audit findings", "findings_frame rows of each audit round, in its columns: cases graded "
+                       "and graded good or better by ethnic group, the share with its Wilson "
+                       "interval (lower, upper) and the ratio to the reference group's share "
+                       "with its Katz interval"),
+    ("Audit themes", "themes_frame rows: cases with a comment tagged with each theme, by "
+                     "ethnic group"),
+)
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("rate_per_10k", "Children at the stage per 10,000 children aged 0-17 in the group's "
@@ -73,9 +97,10 @@ def _value(v: object) -> object:
     return v
 
 
-def tidy_rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[list[object]]:
+def tidy_rows(frame: pd.DataFrame, columns: Sequence[str],
+              hidden_columns: frozenset[str] = HIDDEN_COLUMNS) -> Iterable[list[object]]:
     """The rows of a tidy engine table, with ``c`` in the hidden cells of suppressed rows."""
-    hide = [c in HIDDEN_COLUMNS for c in columns]
+    hide = [c in hidden_columns for c in columns]
     data = frame[list(columns)].astype(object).to_numpy()
     suppressed = (frame["suppressed"].fillna(False).to_numpy(dtype=bool)
                   if "suppressed" in frame else [False] * len(frame))
@@ -126,8 +151,55 @@ def write_workbook(data: ReportData, path: str | Path) -> Path:
         header(ws, columns)
         for row in tidy_rows(frame, columns):
             ws.append(row)
+    for name, frame, columns, hidden in _optional_sheets(data):
+        ws = wb.create_sheet(name)
+        ws.freeze_panes = "A2"
+        header(ws, columns)
+        for row in tidy_rows(frame, columns, hidden):
+            ws.append(row)
     wb.save(path)
     return path
+
+
+def _optional_sheets(data: ReportData
+                     ) -> list[tuple[str, pd.DataFrame, list[str], frozenset[str]]]:
+    """(sheet, frame, columns, hidden columns) for each optional sheet the pack has data for."""
+    out = []
+    if data.peers is not None and not data.peers.empty:
+        from arpkit.engine.aggregates import COMPARE_COLUMNS
+
+        out.append(("Regional comparison", data.peers, list(COMPARE_COLUMNS),
+                    frozenset({"numerator", "value", "ci_lower", "ci_upper", "significant"})))
+    if data.workforce is not None and not data.workforce.empty:
+        from arpkit.engine.workforce import COLUMNS as WF_COLUMNS
+
+        out.append(("Workforce equity", data.workforce, list(WF_COLUMNS), WORKFORCE_HIDDEN))
+    if data.audit_findings is not None and not data.audit_findings.empty:
+        from arpkit.reports import audit
+
+        found, cells = audit.protect(data.audit_findings, threshold=data.threshold,
+                                     suppression=data.suppression)
+        out.append(("Audit findings", audit.workbook_frame(found, cells),
+                    list(audit.FINDINGS_COLUMNS), frozenset()))
+        if data.audit_themes is not None:
+            themes = audit.themes_workbook_frame(audit.protect_themes(
+                data.audit_themes, threshold=data.threshold, suppression=data.suppression))
+            out.append(("Audit themes", themes, list(themes.columns), frozenset()))
+    return out
+
+
+def _omitted(data: ReportData) -> dict[str, str]:
+    """Optional sheets left out of this workbook, and why."""
+    out = {}
+    if data.peers is None or data.peers.empty:
+        out["Regional comparison"] = data.peers_note or "no peer aggregates are imported"
+    if data.workforce is None or data.workforce.empty:
+        out["Workforce equity"] = data.workforce_note or "no HR data is loaded"
+    if data.audit_findings is None or data.audit_findings.empty:
+        out["Audit findings"] = "no audit findings were given"
+    if data.audit_themes is None:
+        out["Audit themes"] = "no audit themes were given"
+    return out
 
 
 def _read_me(ws, data: ReportData, header) -> None:  # type: ignore[no-untyped-def]
@@ -158,6 +230,11 @@ def _read_me(ws, data: ReportData, header) -> None:  # type: ignore[no-untyped-d
         ("Benchmarks", "the authority's overall rates beside published DfE figures (England, "
                        "region, statistical neighbours); rate_source says whether DfE "
                        "published the rate or it was computed from ONS mid-year estimates"),
+    ]
+    omitted = _omitted(data)
+    rows += [(name, f"not included: {omitted[name]}" if name in omitted else what)
+             for name, what in OPTIONAL_SHEETS]
+    rows += [
         (),
         ("Definitions",),
         *DEFINITIONS,
