@@ -93,3 +93,17 @@ def test_the_teams_of_an_indicator_never_give_away_a_hidden_team_count(authority
         hidden = rows["suppressed"].sum()
         # The authority total minus the shown teams must never equal one hidden team's count.
         assert hidden != 1 or whole["suppressed"], (ind, group)
+
+
+def test_a_small_workforce_publishes_no_count_from_one_to_five_even_as_a_comparator(tmp_path,
+                                                                                  monkeypatch):
+    # With few staff a group's whole-workforce total can itself be small; it is the comparator
+    # of every grade row of that group, so those rows must be hidden too.
+    monkeypatch.setenv("ARPKIT_PSEUDONYM_KEY", TEST_KEY)
+    result = generate_hr(tmp_path / "hr", staff=80, seed=1, periods=(2025,))
+    import_hr(result.mapping, la_code="999", warehouse=tmp_path / "w.duckdb")
+    df = workforce(tmp_path / "w.duckdb", by_team=False)
+    shown = df[~df["suppressed"]]
+    for col in ("events", "base", "comparator_events", "comparator_base"):
+        v = shown[col].dropna()
+        assert not ((v > 0) & (v <= 5)).any(), col

@@ -390,10 +390,17 @@ def _representation(period: int, cube: pd.DataFrame, population: pd.Series, thre
     totals = {group: sum(per[(gr, group)][0] for gr in grades.index) for group in members}
     known_total = totals["WHITE"] + totals["MINORITY"]
     rows = []
+    # A group's workforce total is the comparator of each of its grade rows and the grade's
+    # total their base, so either being small (or leaving a small remainder) hides the row.
+    small_total = {group: threshold is not None and (0 < totals[group] <= threshold or
+                                                     0 < known_total - totals[group] <= threshold)
+                   for group in members}
     for grade in grades.index:
         grade_total = per[(grade, "WHITE")][0] + per[(grade, "MINORITY")][0]
         for group in ("WHITE", *COMPARED):
             n, hid = per[(grade, group)]
+            hid = hid or small_total[group] or (threshold is not None and (
+                0 < grade_total <= threshold or 0 < known_total - grade_total <= threshold))
             rows.append({"indicator": "representation", "breakdown": "grade", "level": grade,
                          "group": group, "comparator": "workforce", "events": n,
                          "base": grade_total, "comparator_events": totals[group],
