@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from arpkit.web.audits import configuration, selectors
 from arpkit.web.audits.forms import LevelForm, NameForm, QuestionForm, SectionForm, ThemeForm
 from arpkit.web.audits.models import GradeScale, Questionnaire, Versioned
-from arpkit.web.audits.views import apply_errors
 from arpkit.web.core.access import access
+from arpkit.web.core.forms import apply_service_errors
 
 CONFIGURE = "audits.configure"
 
@@ -47,7 +47,7 @@ def _form_page(request: HttpRequest, form: django_forms.Form, save: Callable[[di
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return done()
     return render(request, "audits/config_form.html", {"form": form, **context})
@@ -130,7 +130,7 @@ def _publish(request: HttpRequest, version: Versioned, publish: Callable[[], obj
         try:
             publish()
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Version {version.version} of {version.name} is "
                                       f"published. New rounds can use it.")
@@ -329,7 +329,7 @@ def themes(request: HttpRequest) -> HttpResponse:
             theme = configuration.theme_add(label=form.cleaned_data["label"], by=request.user,
                                             request=request)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Added the theme \u201c{theme.label}\u201d.")
             return redirect("audits:themes")

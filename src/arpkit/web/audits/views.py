@@ -12,18 +12,8 @@ from arpkit.web.audits import findings, selectors, services
 from arpkit.web.audits.forms import AssignForm, AuditForm, ModerateForm, RoundForm
 from arpkit.web.audits.models import CaseStatus
 from arpkit.web.core.access import access
+from arpkit.web.core.forms import apply_service_errors
 from arpkit.web.core.permissions import has_permission
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field where there is one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error.message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _unsuppressed(request: HttpRequest) -> bool:
@@ -50,7 +40,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 min_per_stratum=data["min_per_stratum"] or 0,
                 reference_group=data["reference_group"], request=request)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Drew {created.cases.count()} cases with seed "
                                       f"{created.seed}.")
@@ -96,7 +86,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
             services.case_assign(case=case, by=request.user, request=request,
                                  **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Case {case.pk} assigned.")
             return redirect("audits:round", pk=case.round_id)
@@ -163,7 +153,7 @@ def _audit(request: HttpRequest, case) -> HttpResponse:
                                grade=form.cleaned_data["grade"], submit=submit,
                                request=request)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Submitted for moderation." if submit
                              else "Your answers have been saved.")
@@ -182,7 +172,7 @@ def _moderate(request: HttpRequest, case) -> HttpResponse:
                                    agree=data["decision"] == "agree", grade=data["grade"],
                                    reason=data["reason"], request=request)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "The final grade has been recorded.")
             return redirect("audits:my_cases")

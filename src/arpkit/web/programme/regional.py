@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from arpkit.web.core.permissions import has_permission
+from arpkit.web.core.warehouse import authority_code, warehouse_path
 
 DATASET_LABELS = {"metrics": "Disproportionality metrics", "pathway": "First-contact pathway",
                   "quality": "Ethnicity recording", "workforce": "Workforce race equity"}
@@ -30,23 +31,6 @@ AREA_ORDER = {"authority": 0, "peer": 1, "region": 2, "england": 3}
 class Table:
     areas: list[tuple[str, str]] = field(default_factory=list)  # (area_type, area)
     rows: list[dict] = field(default_factory=list)
-
-
-def warehouse_path() -> Path:
-    return Path(getattr(settings, "WAREHOUSE_PATH", "arpkit.duckdb"))
-
-
-def own_la_code(warehouse: Path) -> str | None:
-    configured = getattr(settings, "ARPKIT_LA_CODE", None)
-    if configured:
-        return str(configured)
-    from arpkit.engine.warehouse import open_duckdb
-
-    with open_duckdb(warehouse, read_only=True) as con:
-        codes = [r[0] for r in con.execute(
-            "SELECT DISTINCT la_code FROM imports WHERE status = 'current' "
-            "AND la_code IS NOT NULL").fetchall()]
-    return codes[0] if len(codes) == 1 else None
 
 
 def datasets_for(user) -> list[str]:
@@ -130,7 +114,7 @@ def page(request: HttpRequest) -> dict:
     if not path.exists():
         context["problem"] = "There is no warehouse yet: import the statutory returns first."
         return context
-    la = own_la_code(path)
+    la = authority_code()
     if la is None:
         context["problem"] = ("The authority's code is not known: the warehouse holds several "
                               "authorities. Ask an administrator to set ARPKIT_LA_CODE.")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from django.conf import settings
 
 from arpkit.engine.pseudonymise import child_key
+from arpkit.web.core import warehouse as core_warehouse
 
 
 class ChildLookupError(Exception):
@@ -33,8 +33,8 @@ class WarehouseChild:
 
 
 def warehouse_path() -> Path | None:
-    path = getattr(settings, "WAREHOUSE_PATH", None)
-    return Path(path) if path and Path(path).exists() else None
+    """The warehouse file, or None before anything has been imported."""
+    return core_warehouse.warehouse_path() if core_warehouse.warehouse_exists() else None
 
 
 def _query(sql: str, params: list | None = None) -> list[tuple]:
@@ -48,15 +48,12 @@ def _query(sql: str, params: list | None = None) -> list[tuple]:
 
 
 def la_code() -> str:
-    configured = getattr(settings, "ARPKIT_LA_CODE", "")
-    if configured:
-        return str(configured)
-    codes = [r[0] for r in _query("SELECT DISTINCT la_code FROM children ORDER BY 1")]
-    if len(codes) == 1:
-        return codes[0]
+    code = core_warehouse.authority_code()
+    if code:
+        return code
     raise ChildLookupError(
-        "set ARPKIT_LA_CODE to the authority's three-digit DfE code: the warehouse holds "
-        f"{len(codes)} authorities, so the child id cannot be linked")
+        "set ARPKIT_LA_CODE to the authority's three-digit DfE code: the warehouse does not "
+        "hold exactly one authority, so the child id cannot be linked")
 
 
 def clean_child_id(raw: str) -> str:

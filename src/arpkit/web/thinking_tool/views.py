@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from arpkit.web.accounts.selectors import managed_team_codes
 from arpkit.web.audit.services import record
 from arpkit.web.core.access import access
+from arpkit.web.core.forms import apply_service_errors
 from arpkit.web.core.permissions import has_permission
 from arpkit.web.thinking_tool import children, measures, selectors, services
 from arpkit.web.thinking_tool.defaults import GUIDANCE
@@ -22,16 +23,6 @@ from arpkit.web.thinking_tool.forms import (
     StartForm,
 )
 from arpkit.web.thinking_tool.models import Status
-
-
-def _apply(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error.message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 @access("thinking_tool.use")
@@ -58,7 +49,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 work_date=data["work_date"], team=data["team"],
                 ethnicity_code=data["ethnicity_code"], request=request)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_service_errors(form, exc)
         except children.ChildLookupError as exc:
             form.add_error("child_id", str(exc))
         else:
@@ -95,7 +86,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Submitted to your team manager for sign-off.")
                 return redirect("thinking_tool:detail", pk=tool.pk)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Your draft has been saved.")
             return redirect("thinking_tool:edit", pk=tool.pk)
@@ -128,7 +119,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                                      request=request)
                 messages.success(request, "The tool has been returned to the practitioner.")
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("thinking_tool:index")
     return render(request, "thinking_tool/review.html", {
@@ -177,7 +168,7 @@ def prompt_edit(request: HttpRequest, pk: int) -> HttpResponse:
             version = services.prompt_revise(prompt=prompt, by=request.user, request=request,
                                              **form.cleaned_data)
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Saved as version {version.number}." if version
                              else "Nothing changed in the wording.")

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
 from django.conf import settings
 
+from arpkit.web.core.warehouse import warehouse_path
 from arpkit.web.learning.charts import data_uri
 
 BAND = (0.8, 1.25)
@@ -56,8 +56,6 @@ def label(indicator: str) -> str:
     return INDICATOR_LABELS.get(indicator, indicator.replace("_", " ").capitalize())
 
 
-def warehouse_path() -> Path:
-    return Path(getattr(settings, "WAREHOUSE_PATH", "arpkit.duckdb"))
 
 
 def threshold() -> int:
