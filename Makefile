@@ -80,7 +80,7 @@ test: install assets browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -n 2 --durations=15
 	$(BIN)/python tests/postgres_cluster.py $(BIN)/pytest -n 2 -q -p no:cacheprovider \
-	  tests/web -m "not browser"
+	  tests/web -m "not browser and not slow"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
