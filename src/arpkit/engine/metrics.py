@@ -721,7 +721,14 @@ def metrics(warehouse: object = None, period: int | Sequence[int] | None = None,
                        confidence=confidence,
                        la_codes=tuple(la_codes) if la_codes else None,
                        population_source=population_source)
-    con = connect(warehouse)
+    return metrics_and_counts(connect(warehouse), s, period)[0]
+
+
+def metrics_and_counts(con, s: MetricSettings, period: int | Sequence[int] | None = None,
+                       ) -> tuple[pd.DataFrame, dict[int, PeriodCounts]]:
+    """:func:`metrics` on an open connection, with the exact count cube of every period it
+    counted: a caller that also wants team funnels (the report pack) passes that cube to
+    :func:`arpkit.engine.teams.funnel_from_counts` instead of counting the period again."""
     present = periods_present(_restrict(con, s.la_codes))
     if period is None:
         wanted = present
@@ -755,7 +762,7 @@ def metrics(warehouse: object = None, period: int | Sequence[int] | None = None,
         "reference_group": s.reference_group, "confidence": s.confidence,
         "population": pops, "periods": wanted,
     })
-    return out
+    return out, {p: pm.counts for p, pm in computed.items()}
 
 
 def _previous(period: int, present: list[int]) -> int | None:

@@ -22,8 +22,16 @@ import pandas as pd
 
 from arpkit.engine import funnel
 from arpkit.engine import suppression as sdc
+from arpkit.engine.errors import ConfigError
 from arpkit.engine.ethnicity import KNOWN_GROUPS
-from arpkit.engine.metrics import CONVERSIONS, MetricSettings, count_period, periods_present
+from arpkit.engine.metrics import (
+    CONVERSIONS,
+    SUPPRESSION_MODES,
+    MetricSettings,
+    PeriodCounts,
+    count_period,
+    periods_present,
+)
 from arpkit.engine.warehouse import connect
 
 FUNNEL_COLUMNS: tuple[str, ...] = (
@@ -52,14 +60,28 @@ def team_funnel(warehouse: object = None, period: int | None = None, *,
         if not present:
             return pd.DataFrame(columns=list(FUNNEL_COLUMNS))
         period = present[-1]
-    pc = count_period(con, period, s)
+    return funnel_from_counts(count_period(con, period, s), suppression=s.suppression,
+                              threshold=threshold, include_unrecorded=include_unrecorded)
+
+
+def funnel_from_counts(pc: PeriodCounts, *, suppression: str = "dfe",
+                       threshold: int = sdc.THRESHOLD,
+                       include_unrecorded: bool = False) -> pd.DataFrame:
+    """:func:`team_funnel` from a period's count cube already computed
+    (:func:`arpkit.engine.metrics.metrics_and_counts`), so the report pack counts each
+    period once for both the metrics table and the funnels.  ``pc`` must have been counted
+    with the same settings (authorities, CHNE grouping) as the funnel wants."""
+    if suppression not in SUPPRESSION_MODES:
+        raise ConfigError(f"suppression must be one of {SUPPRESSION_MODES}, "
+                          f"not {suppression!r}")
+    period = pc.period
     frames = [_conversion_rows(pc.conversions, period), _minority_rows(pc.stages, period)]
     out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
         len(f) for f in frames) else pd.DataFrame(columns=list(FUNNEL_COLUMNS))
     if not include_unrecorded:
         out = out[out["team"] != NOT_RECORDED]
     out = _classify(out)
-    if s.suppression == "dfe":
+    if suppression == "dfe":
         hide = np.asarray(sdc.primary_suppress(out["numerator"].to_numpy(float), threshold),
                           dtype=bool)
         out["suppressed"] = hide

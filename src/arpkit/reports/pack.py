@@ -11,14 +11,23 @@ all of them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from arpkit.reports import charts
 from arpkit.reports import labels as lab
 from arpkit.reports.findings import HEADLINE_STAGES, Finding, findings
+
+log = logging.getLogger(__name__)
 
 #: Benchmarked measures: (reference measure, arpkit stage, basis).
 BENCHMARK_MEASURES: tuple[tuple[str, str, str], ...] = (
@@ -95,6 +104,10 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
            benchmark_la: str | None = None, title: str | None = None) -> ReportData:
     """Ask the engine for each table once.
 
+    The metrics table and the team funnels come from one count per period, and the engine
+    calls run two at a time on their own connections (see :data:`ENGINE_THREADS`); each
+    call's time is logged at INFO by this module (``benchmarks/report_pack.py`` prints them).
+
     ``period`` defaults to the latest in the warehouse. ``reference_dir`` is a folder of DfE
     tables (the layout of ``shared/data/reference``; see :mod:`arpkit.engine.reference`);
     ``benchmark_la`` the old three-digit LA number whose region and statistical neighbours are
@@ -103,7 +116,8 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
     import arpkit
     from arpkit.engine.errors import ArpkitError
 
-    summary = arpkit.summarise(warehouse)
+    with _timed("summarise"):
+        summary = arpkit.summarise(warehouse)
     imports = summary.imports
     periods = sorted({int(p) for p in imports["period"].dropna()} |
                      {int(p) for p in summary.events_by_stage["period"].dropna()})
@@ -114,24 +128,31 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
     if period not in periods:
         raise ArpkitError(f"period {period} is not in the warehouse (present: "
                           f"{', '.join(map(str, periods))})")
-    kw = {"suppression": suppression, "threshold": threshold}
-    metrics = arpkit.metrics(warehouse, **kw)
-    attrs = dict(metrics.attrs)
-    metrics = metrics[metrics["period"] <= period].reset_index(drop=True)
-    metrics.attrs = attrs
-    pathway = arpkit.pathway(warehouse, period=period, **kw)
-    quality = arpkit.quality(warehouse, period=period, **kw)
-    funnel = arpkit.team_funnel(warehouse, period=period, **kw)
     la_codes = sorted({str(c) for c in summary.children_by_group["la_code"].dropna()})
     if benchmark_la is None and len(la_codes) == 1:
         benchmark_la = la_codes[0]
-    benchmarks = benchmark_table(metrics, reference_dir, benchmark_la)
+    kw = {"suppression": suppression, "threshold": threshold}
     from arpkit.reports.peers import gather_peers
     from arpkit.reports.workforce import gather_workforce
 
-    workforce, workforce_note = gather_workforce(warehouse, int(period), **kw)
-    peers, peers_note = gather_peers(warehouse, int(period), la_codes=la_codes,
-                                     threshold=threshold, reference_dir=reference_dir)
+    calls: dict[str, Callable[[], Any]] = {
+        "metrics and team_funnel": lambda: _metrics_and_funnel(warehouse, int(period), **kw),
+        "quality": lambda: arpkit.quality(warehouse, period=period, **kw),
+        "pathway": lambda: arpkit.pathway(warehouse, period=period, **kw),
+        "workforce": lambda: gather_workforce(warehouse, int(period), **kw),
+        "peers": lambda: gather_peers(warehouse, int(period), la_codes=la_codes,
+                                      threshold=threshold, reference_dir=reference_dir),
+    }
+    got = _run_engine_calls(calls, concurrent=_own_connections(warehouse))
+    metrics, funnel = got["metrics and team_funnel"]
+    pathway, quality = got["pathway"], got["quality"]
+    workforce, workforce_note = got["workforce"]
+    peers, peers_note = got["peers"]
+    attrs = dict(metrics.attrs)
+    metrics = metrics[metrics["period"] <= period].reset_index(drop=True)
+    metrics.attrs = attrs
+    with _timed("benchmark_table"):
+        benchmarks = benchmark_table(metrics, reference_dir, benchmark_la)
     return ReportData(
         warehouse=str(warehouse), period=int(period), periods=[p for p in periods
                                                                if p <= period],
@@ -141,6 +162,72 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
         title=title or "Ethnic disproportionality in children's social care",
         workforce=workforce, workforce_note=workforce_note, peers=peers,
         peers_note=peers_note)
+
+
+#: Engine calls run at once by :func:`gather`.  Each opens its own read-only DuckDB connection
+#: and DuckDB releases the GIL while it counts, so one call's pandas work overlaps another's
+#: query; more than two only queue on a 2-core machine and split DuckDB's memory cap further.
+ENGINE_THREADS = 2
+
+
+def _metrics_and_funnel(warehouse: str | Path, period: int, *, suppression: str,
+                        threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``arpkit.metrics`` for every period and ``arpkit.team_funnel`` for ``period`` from ONE
+    count per period: the funnels are read off the cube the metrics table was counted from
+    (:func:`~arpkit.engine.teams.funnel_from_counts`), which is what ``team_funnel`` would
+    count again, so the numbers are the same."""
+    from arpkit.engine.metrics import MetricSettings, metrics_and_counts
+    from arpkit.engine.teams import funnel_from_counts, team_funnel
+    from arpkit.engine.warehouse import connect
+
+    settings = MetricSettings(suppression=suppression, threshold=threshold)
+    with _timed("metrics"):
+        metrics, counts = metrics_and_counts(connect(warehouse), settings)
+    with _timed("team_funnel (from the metrics cube)"):
+        if period in counts:
+            funnel = funnel_from_counts(counts[period], suppression=suppression,
+                                        threshold=threshold)
+        else:  # a period with events but no current import: metrics did not count it
+            funnel = team_funnel(warehouse, period=period, suppression=suppression,
+                                 threshold=threshold)
+    return metrics, funnel
+
+
+def _own_connections(warehouse: object) -> bool:
+    """True when each engine call opens its own connection (a warehouse file), so they may
+    run in threads; an Ibis backend passed in (e.g. Spark) is one shared connection."""
+    return warehouse is None or isinstance(warehouse, (str, os.PathLike))
+
+
+def _run_engine_calls(calls: dict[str, Callable[[], Any]], *, concurrent: bool,
+                      ) -> dict[str, Any]:
+    """Run independent engine calls, in threads when ``concurrent``; results by name.  The
+    first error (in ``calls`` order) is raised, as a sequential run would raise it."""
+    if not concurrent:
+        out = {}
+        for name, call in calls.items():
+            with _timed(name):
+                out[name] = call()
+        return out
+
+    def timed(name: str, call: Callable[[], Any]) -> Any:
+        with _timed(name):
+            return call()
+
+    with ThreadPoolExecutor(max_workers=ENGINE_THREADS,
+                            thread_name_prefix="arpkit-gather") as pool:
+        futures = {name: pool.submit(timed, name, call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[None]:
+    """Log how long one engine call took (``benchmarks/report_pack.py`` prints these)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        log.info("gather: %s took %.2f s", step, time.perf_counter() - start)
 
 
 def benchmark_table(metrics: pd.DataFrame, reference_dir: str | Path | None,
