@@ -68,7 +68,7 @@ run: install assets
 	$(DEMO_ENV) $(WEB) migrate --noinput -v 0
 	$(DEMO_ENV) $(WEB) createcachetable
 	$(DEMO_ENV) $(WEB) collectstatic --noinput -v 0
-	$(DEMO_ENV) $(WEB) build_dashboard_cache
+	$(DEMO_ENV) $(WEB) build_dashboard_cache --no-prerender
 	$(DEMO_ENV) $(WEB) load_demo_users
 	@echo "Serving on http://$(HOST)/ (Ctrl-C stops the server and the background worker)"
 	@bash -c 'trap "kill 0" EXIT INT TERM; \

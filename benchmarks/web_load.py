@@ -1,21 +1,32 @@
 """Load benchmark of the web dashboards: concurrent simulated users on loopback.
 
 Not a test: nothing asserts a time. It builds a synthetic authority (``arpkit.synth``), imports
-it, computes the dashboards' cache, starts gunicorn on 127.0.0.1 only, signs users in (an
-auditor, a programme lead and a team manager, so both the authority-wide and the team-scoped
-views are exercised), then runs ``--users`` simulated users, each a thread with its own
-keep-alive connection, requesting dashboard pages with random filters for ``--seconds``.
-It prints p50/p95/p99 latency, throughput, errors and the load average. The issue's target is
-p95 < 300 ms with zero errors on 2 cores.
+it, computes the dashboards' cache (and, unless ``--no-prerender``, draws every page body the
+filter forms offer: ``build_dashboard_cache``), starts gunicorn on 127.0.0.1 only, signs users
+in (an auditor, a programme lead and a team manager, so both the authority-wide and the
+team-scoped views are exercised), then runs ``--users`` simulated users, each a thread with
+its own keep-alive connection, requesting dashboard pages with random filters for
+``--seconds``. It prints p50/p95/p99 latency, throughput, errors, the CPU the server used per
+request and the load average. The issue's target is p95 < 300 ms with zero errors on 2 cores
+for 50 concurrent users.
 
-Pages answer from the cached tables; a chart is drawn (vl-convert) the first time any process
-meets a filter combination and is then served from the figure cache on disk and in memory.
-``--warm`` visits every combination once before the timed run, as a deployment that rebuilt
-its cache and then served a morning's traffic would have; without it the first renders are
-counted.
+Users are a closed loop: each sends its next request when the last one returned, after a
+think time (``--think``, seconds, uniformly 0.5x to 1.5x the value; 0 = none). With no think
+time the latency is set by throughput (Little's law: p50 is about users / throughput), so
+50 users at p95 < 300 ms need roughly 170+ pages a second; with a think time of 1 s the same
+50 users ask for at most 50 pages a second, which is closer to 50 people reading dashboards.
+Several ``--think`` values and several gunicorn ``--configs`` (workers x threads) are run one
+after the other against the same prepared data, so they can be compared within one run.
 
-    .venv/bin/python benchmarks/web_load.py                       # 50 users, 60 s, cold
-    .venv/bin/python benchmarks/web_load.py --warm --children 5000
+Without ``--no-prerender`` a page never waits for a chart. With it, bodies are drawn on
+first request (and persisted for every worker), as before pre-rendering; the drawn pages are
+deleted before each configuration, so every configuration starts cold. ``--warm`` visits every
+page once per signed-in user before timing, so every worker's memory holds the pages.
+``--base DIR`` keeps the prepared authority in DIR and reuses it on the next run.
+
+    .venv/bin/python benchmarks/web_load.py                       # 50 users, 60 s
+    .venv/bin/python benchmarks/web_load.py --think 0 1 --configs 2x4 2x8 2x16
+    .venv/bin/python benchmarks/web_load.py --no-prerender        # pages drawn on demand
 """
 
 from __future__ import annotations
@@ -76,8 +87,8 @@ def _env(base: Path) -> dict[str, str]:
     return env
 
 
-def prepare(base: Path, children: int, report_pack: bool) -> None:
-    """Synthetic returns -> warehouse -> dashboard cache -> web database with users."""
+def prepare(base: Path, children: int, report_pack: bool, prerender: bool) -> None:
+    """Synthetic returns -> warehouse -> dashboard cache (and pages) -> web database."""
     import arpkit
     from arpkit.synth import generate
 
@@ -90,10 +101,21 @@ def prepare(base: Path, children: int, report_pack: bool) -> None:
     env = _env(base)
     web = [str(VENV_BIN / "python"), "-m", "arpkit.web"]
     subprocess.run([*web, "migrate", "--verbosity", "0"], env=env, check=True)
+    subprocess.run([*web, "createcachetable"], env=env, check=True)
     subprocess.run([*web, "collectstatic", "--noinput", "--verbosity", "0"], env=env,
                    check=True)
-    cmd = [*web, "build_dashboard_cache"] + ([] if report_pack else ["--no-report-pack"])
-    subprocess.run(cmd, env=env, check=True)
+    cmd = [*web, "build_dashboard_cache"] + ([] if report_pack else ["--no-report-pack"]) \
+        + ([] if prerender else ["--no-prerender"])
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def forget_drawn_pages(base: Path) -> None:
+    """Delete every drawn page body and chart, so the next server starts cold."""
+    import shutil
+
+    for folder in (base / "var" / "cache").glob("*/"):
+        for name in ("pages", "figures"):
+            shutil.rmtree(folder / name, ignore_errors=True)
 
 
 _SESSIONS = r"""
@@ -101,7 +123,7 @@ import django, json, sys
 django.setup()
 from django.conf import settings
 from django.test import Client
-from arpkit.web.accounts.models import Team
+from arpkit.web.accounts.models import Team, User
 from arpkit.web.accounts.services import create_user
 from arpkit.web.dashboards import cache
 manifest = cache.read_manifest()
@@ -109,9 +131,11 @@ teams = sorted(cache.load(manifest, "funnel", "dfe")["team"].dropna().unique())[
 team_objs = [Team.objects.get_or_create(code=t, defaults={"name": t})[0] for t in teams]
 out = []
 for i, role in enumerate(["auditor", "programme_lead", "team_manager"]):
-    user = create_user(username=f"bench-{role}-{i}", password="benchmark password 123",
-                       roles=[role], teams=team_objs if role == "team_manager" else [],
-                       manages_teams=role == "team_manager")
+    name = f"bench-{role}-{i}"
+    user = User.objects.filter(username=name).first() or create_user(
+        username=name, password="benchmark password 123", roles=[role],
+        teams=team_objs if role == "team_manager" else [],
+        manages_teams=role == "team_manager")
     client = Client()
     client.force_login(user)
     out.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
@@ -134,11 +158,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(base: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(base: Path, port: int, workers: int, threads: int,
+                 close: bool = False) -> subprocess.Popen:
+    # gthread even with one thread: the sync worker closes every keep-alive connection.
     cmd = [str(VENV_BIN / "gunicorn"), "arpkit.web.wsgi", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--threads", str(threads), "--timeout", "120",
-           "--log-level", "warning"]
-    log = (base / "gunicorn.log").open("w")
+           "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+           "--timeout", "120", "--log-level", "warning"] + (["--keep-alive", "0"] if close
+                                                            else [])
+    log = (base / "gunicorn.log").open("a")
     proc = subprocess.Popen(cmd, env=_env(base), cwd=base, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -151,6 +178,21 @@ def start_server(base: Path, port: int, workers: int, threads: int) -> subproces
     raise SystemExit("gunicorn did not start")
 
 
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU of the gunicorn master and its workers so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, float]:
     start = time.perf_counter()
     conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
@@ -160,7 +202,8 @@ def get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, 
 
 
 def run_load(port: int, cookies: list[str], paths: list[str], users: int,
-             seconds: float) -> tuple[list[float], list[str]]:
+             seconds: float, think: float = 0.0) -> tuple[list[float], list[str]]:
+    """Closed loop: each user waits ``think`` x U(0.5, 1.5) seconds between pages."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -170,6 +213,8 @@ def run_load(port: int, cookies: list[str], paths: list[str], users: int,
         rng = random.Random(n)
         cookie = cookies[n % len(cookies)]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        if think:  # users do not all arrive in the same instant
+            time.sleep(rng.uniform(0, think))
         while time.monotonic() < stop:
             path = rng.choice(paths)
             try:
@@ -184,6 +229,8 @@ def run_load(port: int, cookies: list[str], paths: list[str], users: int,
                 latencies.append(took)
                 if status != 200:
                     errors.append(f"{path}: HTTP {status}")
+            if think:
+                time.sleep(think * rng.uniform(0.5, 1.5))
         conn.close()
 
     threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
@@ -198,65 +245,118 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def _config(text: str) -> tuple[int, int, bool]:
+    """``2x8``: 2 workers x 8 threads; ``2x8-close``: the same, closing each connection
+    after its response (as behind a proxy that does not keep upstream connections open)."""
+    spec, _, close = text.partition("-")
+    workers, _, threads = spec.partition("x")
+    if close not in ("", "close"):
+        raise SystemExit(f"--configs {text}: expected WxT or WxT-close")
+    return int(workers), int(threads or 1), close == "close"
+
+
+def measure(base: Path, args: argparse.Namespace, workers: int, threads: int, close: bool,
+            cookies: list[str], paths: list[str]) -> list[str]:
+    """One gunicorn configuration: start, warm up, run every think time; result lines."""
+    if args.no_prerender:
+        forget_drawn_pages(base)
+    port = free_port()
+    server = start_server(base, port, workers, threads, close)
+    lines = []
+    try:
+        # Each worker process imports Django, pandas and the engine on its first request
+        # (seconds, with no bytecode cache): done before timing.
+        for _ in range(workers * 4):  # a new connection each: reaches every worker
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            get(conn, "/dashboards/", cookies[0])
+            conn.close()
+        if args.warm:
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            for path in paths:
+                for cookie in cookies:
+                    get(conn, path, cookie)
+            conn.close()
+            print(f"  warmed {len(paths)} pages x {len(cookies)} users in "
+                  f"{time.perf_counter() - t0:.0f} s")
+        for think in args.think:
+            before = os.getloadavg()[0]
+            cpu0, client0 = server_cpu_seconds(server.pid), time.process_time()
+            t0 = time.perf_counter()
+            latencies, errors = run_load(port, cookies, paths, args.users, args.seconds,
+                                         think)
+            elapsed = time.perf_counter() - t0
+            cpu = server_cpu_seconds(server.pid) - cpu0
+            client = time.process_time() - client0
+            after = os.getloadavg()[0]
+            ms = [x * 1000 for x in latencies]
+            n = max(len(ms), 1)
+            state = ("pre-rendered" if not args.no_prerender else "drawn on demand") + \
+                (", warm" if args.warm else "")
+            server_label = f"{workers}x{threads}" + (" close" if close else "")
+            line = (f"| {server_label} | {think:g} s | {state} | {len(ms):,} | "
+                    f"{len(ms) / elapsed:.1f}/s | " + (
+                        f"{percentile(ms, 50):,.0f} | {percentile(ms, 95):,.0f} | "
+                        f"{percentile(ms, 99):,.0f} | " if len(ms) > 1 else "- | - | - | ")
+                    + f"{len(errors)} | {1000 * cpu / n:.1f} ms | {1000 * client / n:.1f} ms"
+                    f" | {before:.1f} to {after:.1f} |")
+            print(line, flush=True)
+            if errors:
+                print(f"  first error: {errors[0]}", flush=True)
+            lines.append(line)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--children", type=int, default=5000)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--children", type=int, default=3000)
+    ap.add_argument("--configs", nargs="+", default=["2x8"], metavar="WxT[-close]",
+                    help="gunicorn workers x threads, one run each (default 2x8); -close: "
+                         "no keep-alive")
+    ap.add_argument("--think", nargs="+", type=float, default=[0.0], metavar="SECONDS",
+                    help="mean think time between a user's pages, one run each (default 0)")
     ap.add_argument("--warm", action="store_true",
-                    help="request every filter combination once before the timed run")
+                    help="request every page once per user before the timed runs")
+    ap.add_argument("--no-prerender", action="store_true",
+                    help="draw pages on first request instead of when the cache is built")
     ap.add_argument("--report-pack", action="store_true", help="also build the report pack")
+    ap.add_argument("--base", type=Path, default=None,
+                    help="prepare the authority in this folder and reuse it if already there")
     args = ap.parse_args(argv)
-    if args.users > 200 or args.seconds > 600:
-        raise SystemExit("bounded: at most 200 users and 600 seconds")
+    if args.users > 200 or args.seconds > 600 or len(args.configs) * len(args.think) > 12:
+        raise SystemExit("bounded: at most 200 users, 600 seconds and 12 runs")
+    configs = [_config(c) for c in args.configs]
     use_benchmark_key()
     with tempfile.TemporaryDirectory(prefix="arpkit-web-load-") as tmp:
-        base = Path(tmp)
-        (base / "var").mkdir()
-        t0 = time.perf_counter()
-        prepare(base, args.children, args.report_pack)
-        print(f"prepared {args.children:,} children x {len(PERIODS)} years in "
-              f"{time.perf_counter() - t0:.0f} s (generate, import, cache)")
+        base = args.base.resolve() if args.base else Path(tmp)
+        done = base / "prepared.done"
+        if not done.exists():
+            (base / "var").mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
+            prepare(base, args.children, args.report_pack, not args.no_prerender)
+            done.write_text(f"{args.children}\n")
+            print(f"prepared {args.children:,} children x {len(PERIODS)} years in "
+                  f"{time.perf_counter() - t0:.0f} s (generate, import, cache"
+                  f"{', every page drawn' if not args.no_prerender else ''})")
         cookie_name, values = sessions(base)
+        if not args.no_prerender:  # the team manager's own team pages (and nothing drawn)
+            subprocess.run([str(VENV_BIN / "python"), "-m", "arpkit.web",
+                            "build_dashboard_cache", "--no-report-pack"], env=_env(base),
+                           check=True, stdout=subprocess.DEVNULL)
         cookies = [f"{cookie_name}={v}" for v in values]
         paths = urls(PERIODS)
-        port = free_port()
-        server = start_server(base, port, args.workers, args.threads)
-        try:
-            # Each worker process imports Django, pandas and the engine on its first request
-            # (tens of seconds here, with no bytecode cache): done before timing.
-            for _ in range(args.workers * 4):  # a new connection each: reaches every worker
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-                get(conn, "/dashboards/", cookies[0])
-                conn.close()
-            if args.warm:
-                t0 = time.perf_counter()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                for path in paths:
-                    for cookie in cookies:
-                        get(conn, path, cookie)
-                conn.close()
-                print(f"warmed {len(paths)} pages x {len(cookies)} users in "
-                      f"{time.perf_counter() - t0:.0f} s")
-            t0 = time.perf_counter()
-            latencies, errors = run_load(port, cookies, paths, args.users, args.seconds)
-            elapsed = time.perf_counter() - t0
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    load = os.getloadavg()
-    ms = [x * 1000 for x in latencies]
-    print(f"{args.users} users, {elapsed:.0f} s, gunicorn {args.workers} workers x "
-          f"{args.threads} threads, {len(paths)} distinct pages, "
-          f"{'warm' if args.warm else 'cold'} figure cache, {os.cpu_count()} CPUs")
-    if ms:
-        print(f"requests {len(ms):,}  throughput {len(ms) / elapsed:.1f}/s  "
-              f"p50 {percentile(ms, 50):.0f} ms  p95 {percentile(ms, 95):.0f} ms  "
-              f"p99 {percentile(ms, 99):.0f} ms  max {max(ms):.0f} ms")
-    print(f"errors {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print(f"{args.users} users x {args.seconds:.0f} s per run, {len(paths)} distinct pages, "
+              f"{os.cpu_count()} CPUs, {base.joinpath(done.name).read_text().strip()} children")
+        print("| gunicorn | think | pages | requests | throughput | p50 ms | p95 ms | p99 ms "
+              "| errors | server CPU/request | client CPU/request | load average |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for workers, threads, close in configs:
+            measure(base, args, workers, threads, close, cookies, paths)
     return 0
 
 

@@ -46,9 +46,9 @@ def cache_root() -> Path:
 
 
 def warehouse_path() -> Path:
-    from django.conf import settings
+    from arpkit.web.core.warehouse import warehouse_path as configured
 
-    return Path(settings.WAREHOUSE_PATH)
+    return configured()
 
 
 @dataclass(frozen=True)
@@ -141,13 +141,18 @@ def _engine_tables(con: Any, periods: list[int], suppression: str,
 
 
 def build(warehouse: Path | str | None = None, root: Path | None = None, *,
-          report_pack: bool = True,
+          report_pack: bool = True, prerender: bool = False, prerender_workers: int = 2,
           progress: Callable[[str], None] | None = None) -> Manifest | None:
     """Compute and store every cached table for the warehouse's current state.
 
     Returns the manifest, or None when there is no warehouse or nothing imported yet (the
     dashboards then tell an analyst to import data). Opens the warehouse read-only: call it
     only when no import is writing (the import job calls it after its transaction).
+
+    With ``prerender`` every page body the filter forms offer is drawn too
+    (:func:`arpkit.web.dashboards.prepared.prerender`), before the new cache goes live, so
+    no request waits for a chart; bodies already drawn are kept, so a rebuild of an unchanged
+    warehouse only draws what is missing. Without it pages are drawn on first request.
     """
     from arpkit.engine import warehouse as wh
 
@@ -164,6 +169,8 @@ def build(warehouse: Path | str | None = None, root: Path | None = None, *,
     key = cache_key(import_ids)
     existing = read_manifest(root)
     if existing and existing.key == key and (root / key).is_dir():
+        if prerender:
+            _prerender(existing, root, prerender_workers, say)
         return existing
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
@@ -198,9 +205,18 @@ def build(warehouse: Path | str | None = None, root: Path | None = None, *,
     if final.exists():
         shutil.rmtree(final)
     os.replace(work, final)
+    if prerender:  # complete, but not yet live: readers still see the previous cache
+        _prerender(manifest, root, prerender_workers, say)
     _write_current(root, manifest)
     _prune(root, keep=key)
     return manifest
+
+
+def _prerender(manifest: Manifest, root: Path, workers: int,
+               say: Callable[[str], None]) -> None:
+    from arpkit.web.dashboards import prepared
+
+    prepared.prerender(manifest, root, workers=workers, progress=say)
 
 
 def _report_packs(manifest: Manifest, work: Path,
@@ -316,6 +332,29 @@ def load(manifest: Manifest, kind: str, suppression: str,
 def _load(directory: str, kind: str, suppression: str) -> pd.DataFrame:
     path = Path(directory) / f"{kind}-{suppression}.parquet"
     return pd.read_parquet(path)
+
+
+def team_codes(manifest: Manifest, suppression: str,
+               root: Path | None = None) -> tuple[str, ...]:
+    """Every team in the cached tables (team funnels and team breakdowns), sorted.
+
+    Kept per process for the cache's lifetime: the filter form lists the teams on every
+    request, and finding them is two scans of the tables.
+    """
+    return _team_codes(str((root or cache_root()) / manifest.key), suppression)
+
+
+@lru_cache(maxsize=8)
+def _team_codes(directory: str, suppression: str) -> tuple[str, ...]:
+    names: set[str] = set()
+    funnel = _load(directory, "funnel", suppression)
+    if "team" in funnel.columns:
+        names |= {str(t) for t in funnel["team"].dropna().unique()}
+    metrics = _load(directory, "metrics", suppression)
+    if "breakdown" in metrics.columns:
+        teams = metrics.loc[metrics["breakdown"] == "team", "group"].dropna().unique()
+        names |= {str(t) for t in teams if t != "not recorded"}
+    return tuple(sorted(names))
 
 
 def report_pack_path(manifest: Manifest, suppression: str,

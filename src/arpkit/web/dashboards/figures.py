@@ -131,6 +131,11 @@ class FigureCache:
                 self._items.popitem(last=False)
         return rendered
 
+    def clear(self) -> None:
+        """Forget what this process holds (the disk copies stay)."""
+        with self._lock:
+            self._items.clear()
+
 
 def _read(path: Path) -> Rendered | None:
     try:

@@ -65,16 +65,10 @@ class DashboardData:
 
     def team_choices(self) -> list[str]:
         """Teams that appear in the cached tables and that this user may see."""
-        names: set[str] = set()
-        funnel = cache.load(self.manifest, "funnel", self.suppression, self.root)
-        if "team" in funnel.columns:
-            names |= {str(t) for t in funnel["team"].dropna().unique()}
-        metrics = cache.load(self.manifest, "metrics", self.suppression, self.root)
-        teams = metrics.loc[metrics["breakdown"] == "team", "group"].dropna().unique()
-        names |= {str(t) for t in teams if t != "not recorded"}
+        names = cache.team_codes(self.manifest, self.suppression, self.root)
         if self.team_scope is not None:
-            names &= set(self.team_scope)
-        return sorted(names)
+            return [t for t in names if t in self.team_scope]
+        return list(names)
 
 
 def suppression_for(user) -> str:

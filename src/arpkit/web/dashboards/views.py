@@ -9,7 +9,7 @@ from django.urls import reverse
 from arpkit.reports import labels as lab
 from arpkit.web.core.access import access
 from arpkit.web.core.permissions import has_permission
-from arpkit.web.dashboards import downloads, services
+from arpkit.web.dashboards import downloads, prepared, responses, services
 from arpkit.web.dashboards.forms import PAGE_FIELDS, FilterForm
 from arpkit.web.dashboards.pages import PAGES
 from arpkit.web.dashboards.selectors import dashboard_data_for
@@ -42,34 +42,54 @@ def index(request: HttpRequest) -> HttpResponse:
     data = dashboard_data_for(request.user)
     if data is None:
         return _no_data(request, "Dashboards")
+    key = responses.viewer_key(request, data)
+    hit = responses.cached(request, key)
+    if hit is not None:
+        return hit
     pages = [{"url": reverse(f"dashboards:{slug}"), "title": TITLES[slug],
               "summary": SUMMARIES[slug]} for slug in PAGES]
-    return render(request, "dashboards/index.html", {
+    return responses.remember(request, key, render(request, "dashboards/index.html", {
         "pages": pages, "data": data, "periods": [lab.period_label(p) for p in data.periods],
-        "can_download": has_permission(request.user, "dashboards.download")})
+        "can_download": has_permission(request.user, "dashboards.download")}))
+
+
+def _form(request: HttpRequest, slug: str, data=None):
+    data = data or dashboard_data_for(request.user)
+    if data is None:
+        return None, None, None
+    form = FilterForm(request.GET, page=slug, periods=data.periods,
+                      teams=data.team_choices() if "team" in PAGE_FIELDS[slug] else [])
+    return data, form, form.filters()
 
 
 def _filtered(request: HttpRequest, slug: str):
-    data = dashboard_data_for(request.user)
+    """The page computed from the cached tables, with its rows (for the downloads)."""
+    data, form, filters = _form(request, slug)
     if data is None:
         return None, None, None, None
-    form = FilterForm(request.GET, page=slug, periods=data.periods,
-                      teams=data.team_choices() if "team" in PAGE_FIELDS[slug] else [])
-    filters = form.filters()
     return data, form, filters, PAGES[slug](data, filters)
 
 
 def _page(request: HttpRequest, slug: str) -> HttpResponse:
-    data, form, filters, page = _filtered(request, slug)
+    """A dashboard page. Its body comes ready-drawn from :mod:`prepared` (at cache build, or
+    on first request and then kept), and the whole page is kept per viewer by
+    :mod:`responses`, so a repeated page costs a dictionary look-up."""
+    data = dashboard_data_for(request.user)
     if data is None:
         return _no_data(request, TITLES[slug])
+    key = responses.viewer_key(request, data)
+    hit = responses.cached(request, key)
+    if hit is not None:
+        return hit
+    data, form, filters = _form(request, slug, data)
     query = request.GET.urlencode()
-    return render(request, "dashboards/page.html", {
+    return responses.remember(request, key, render(request, "dashboards/page.html", {
         "slug": slug, "title": TITLES[slug], "summary": SUMMARIES[slug], "form": form,
-        "page": page, "data": data, "query": query,
+        "filter_fields": prepared.filter_fields(form, slug),
+        "body": prepared.body_for(data, slug, filters), "data": data, "query": query,
         "can_download": has_permission(request.user, "dashboards.download"),
         "period_label": lab.period_label(filters["period"]) if filters.get("period") else "",
-    })
+    }))
 
 
 @access("dashboards.view")

@@ -8,7 +8,7 @@ import os
 import secrets
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import DATABASES, VAR_DIR
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 SECURE_SSL_REDIRECT = False
@@ -31,3 +31,16 @@ def _local_secret() -> str:
 
 
 SECRET_KEY = os.environ.get("ARPKIT_SECRET_KEY") or _local_secret()
+
+# SQLite, the default web database here: write-ahead logging, so page reads never wait for a
+# session or audit write (nor writes for reads); a write waits up to 20 s for another
+# instead of failing at once with "database is locked", which Django reports for a session
+# save as a 400 (SessionInterrupted); IMMEDIATE takes the write lock when a transaction
+# starts, so two writers never deadlock upgrading a read lock (Django 5.1+, "SQLite notes").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES = {**DATABASES, "default": {**DATABASES["default"], "OPTIONS": {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "init_command": "PRAGMA journal_mode=WAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }}}

@@ -1,5 +1,9 @@
 """``python -m arpkit.web build_dashboard_cache``: compute the dashboards' cached tables.
 
+It also draws every dashboard page the filter forms offer (``prepared.prerender``), for the
+whole authority and for the teams of each signed-up manager or practitioner, unless
+``--no-prerender`` is given.
+
 Run after loading data outside the web platform (``make run`` imports the demo returns with
 ``arpkit import``, then calls this). Imports made in the browser rebuild the cache themselves.
 """
@@ -15,6 +19,24 @@ from arpkit.web.dashboards import cache
 from arpkit.web.dashboards.services import record_cache_built
 
 
+def team_scopes() -> dict[str, list[frozenset[str]]]:
+    """The distinct team scopes of active users who see dashboards for their own teams only,
+    by the suppression they see, so their team pages can be drawn ahead too."""
+    from arpkit.web.accounts.models import User
+    from arpkit.web.accounts.selectors import managed_team_codes
+    from arpkit.web.core.permissions import has_permission
+    from arpkit.web.dashboards.selectors import suppression_for
+
+    out: dict[str, set[frozenset[str]]] = {}
+    for user in User.objects.filter(is_active=True):
+        if not has_permission(user, "dashboards.view"):
+            continue
+        codes = managed_team_codes(user)
+        if codes:
+            out.setdefault(suppression_for(user), set()).add(frozenset(codes))
+    return {k: sorted(v, key=sorted) for k, v in out.items()}
+
+
 class Command(BaseCommand):
     help = "Compute the dashboards' metric, pathway, quality and team tables from the warehouse."
 
@@ -23,11 +45,18 @@ class Command(BaseCommand):
                             help="DuckDB warehouse (default: settings.WAREHOUSE_PATH)")
         parser.add_argument("--no-report-pack", action="store_true",
                             help="skip building the report pack download (faster)")
+        parser.add_argument("--no-prerender", action="store_true",
+                            help="do not draw every page ahead of time (pages are then drawn "
+                                 "on first request)")
+        parser.add_argument("--workers", type=int, default=2,
+                            help="threads drawing pages ahead of time (default 2)")
 
     def handle(self, *args, **options) -> None:
         warehouse = options["warehouse"] or cache.warehouse_path()
         try:
             manifest = cache.build(warehouse, report_pack=not options["no_report_pack"],
+                                   prerender=not options["no_prerender"],
+                                   prerender_workers=options["workers"],
                                    progress=lambda msg: self.stdout.write(msg))
         except ArpkitError as exc:
             raise CommandError(str(exc)) from exc
@@ -35,6 +64,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{warehouse}: nothing imported yet; the dashboards will ask an "
                               "analyst to import data.")
             return
+        if not options["no_prerender"]:
+            from arpkit.web.dashboards import prepared
+
+            for suppression, scopes in team_scopes().items():
+                prepared.prerender(manifest, suppressions=(suppression,), scopes=scopes,
+                                   workers=options["workers"],
+                                   progress=lambda msg: self.stdout.write(msg))
         record_cache_built(key=manifest.key, periods=manifest.periods)
         years = ", ".join(map(str, manifest.periods)) or "none"
         self.stdout.write(self.style.SUCCESS(
