@@ -99,6 +99,26 @@ def test_a_trend_marks_a_significant_change_and_says_which(pack):
     assert set(first[col]) == {"z"}
 
 
+def test_a_change_the_engine_could_not_test_shows_as_not_available_not_as_hidden():
+    # e.g. a group with no children one year: the change row's significance flag is missing.
+    df = metrics_rows([
+        {"group": "BLACK", "period": 2024},
+        {"group": "BLACK", "period": 2025},
+        {"group": "BLACK", "period": 2025, "measure": "disparity_ratio_change",
+         "significant": pd.NA},
+        {"group": "ASIAN", "period": 2024},
+        {"group": "ASIAN", "period": 2025},
+        {"group": "ASIAN", "period": 2025, "measure": "disparity_ratio_change",
+         "significant": None, "suppressed": True},
+    ])
+    df["significant"] = df["significant"].astype("boolean")
+    fig = charts.trend_figure(df, "disparity_ratio", "cp_plan", "at_31_march")
+    latest = fig.table[fig.table["Year"] == "2024-25"].set_index("Ethnic group")
+    col = "Significant change from previous year"
+    assert latest.loc["Black, African, Caribbean or Black British", col] == "x"
+    assert latest.loc["Asian or Asian British", col] == "c"
+
+
 def test_an_unknown_trend_measure_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="rate_per_10k"):
         charts.trend_figure(metrics_rows([{"group": "BLACK"}]), "median", "cla", "in_year")

@@ -472,7 +472,11 @@ def trend_figure(metrics_df: pd.DataFrame, measure: str, stage: str, basis: str,
         and g not in ("REFUSED", "NOT_OBTAINED", "UNKNOWN")] or list(
         dict.fromkeys(rows["group"]))
     rows = rows[rows["group"].isin(wanted)]
-    sig = {(int(r.period), r.group): (None if r.suppressed else r.significant)
+    # Per change row: "suppressed", "untested" (no test possible, e.g. a group absent one
+    # year: the engine's flag is missing) or the engine's significance flag.
+    sig = {(int(r.period), r.group): ("suppressed" if r.suppressed else
+                                     "untested" if pd.isna(r.significant) else
+                                     bool(r.significant))
            for r in changes.itertuples(index=False)}
     lvl = level_label(metrics_df)
     records, plot = [], []
@@ -482,11 +486,12 @@ def trend_figure(metrics_df: pd.DataFrame, measure: str, stage: str, basis: str,
         change = sig.get((int(r.period), r.group), "first")
         if change == "first":
             change_cell: object = lab.NOT_APPLICABLE
-        elif change is None or change is pd.NA:
-            change_cell = lab.SUPPRESSED if (int(r.period), r.group) in sig else \
-                lab.NOT_AVAILABLE
+        elif change == "suppressed":
+            change_cell = lab.SUPPRESSED
+        elif change == "untested":
+            change_cell = lab.NOT_AVAILABLE
         else:
-            change_cell = "Yes" if bool(change) else "No"
+            change_cell = "Yes" if change else "No"
         records.append({
             "Year": lab.period_label(int(r.period)), "Ethnic group": glabel,
             "Children": _count(r.numerator, suppressed=hidden),

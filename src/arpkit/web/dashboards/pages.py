@@ -248,21 +248,6 @@ def _count(value: Any, suppressed: Any) -> str:
     return f"{int(value):,}"
 
 
-def _without_na_flags(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows with a missing ``significant`` flag as None rather than ``pd.NA``.
-
-    ``charts.trend_figure`` compares each change's flag with a string, which raises on
-    ``pd.NA`` (a change row whose test could not be made, e.g. a group absent one year); it
-    treats None as "not available", which is what the flag means.
-    """
-    if "significant" not in rows.columns or not rows["significant"].isna().any():
-        return rows
-    flags = rows["significant"].astype(object)
-    out = rows.assign(significant=flags.where(flags.notna(), None))
-    out.attrs = dict(rows.attrs)
-    return out
-
-
 def trends(data, f: dict[str, Any]) -> Page:
     """A measure over every period, with the engine's change rows marking significant
     year-on-year changes (metrics.md "Trends")."""
@@ -277,7 +262,7 @@ def trends(data, f: dict[str, Any]) -> Page:
         page.empty_message = (f"There is no {TREND_MEASURES[measure].lower()} for "
                               f"{lab.stage_title(stage, basis).lower()} with this breakdown.")
         return page
-    page.figures.append(_figure(data, "trend", _without_na_flags(rows), charts.trend_figure,
+    page.figures.append(_figure(data, "trend", rows, charts.trend_figure,
                                 measure, stage, basis, breakdown=breakdown))
     if len(data.periods) < 2:
         page.captions.append("Only one year has been imported, so there is no trend yet.")
