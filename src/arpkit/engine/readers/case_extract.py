@@ -322,19 +322,11 @@ class _MappingParser:
         return ColumnSpec(key, name, column, values, date_format)
 
     def _date_format(self, key: str, fmt: object) -> str | None:
-        if not isinstance(fmt, str) or not fmt.strip():
-            self.err(key, fmt, "must be a date format such as \"%d/%m/%Y\" or \"%Y-%m-%d\"")
+        problem = date_format_problem(fmt)
+        if problem:
+            self.err(key, fmt, problem)
             return None
-        probe = dt.date(2001, 2, 13)
-        try:
-            ok = dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe
-        except ValueError:
-            ok = False
-        if not ok:
-            self.err(key, fmt, "is not a date format that gives day, month and year (use "
-                               "%d, %m or %b, and %Y)")
-            return None
-        return fmt
+        return fmt  # type: ignore[return-value]
 
     def _values(self, key: str, name: str, node: object,
                 stage: str | None) -> dict[str, object] | None:
@@ -391,6 +383,22 @@ class _MappingParser:
 
 
 _BAD = object()
+
+
+def date_format_problem(fmt: object) -> str | None:
+    """Why ``fmt`` cannot be a mapping's date format, or None when it round-trips a date.
+
+    Shared by every CSV + YAML mapping (case-system and HR extracts)."""
+    if not isinstance(fmt, str) or not fmt.strip():
+        return "must be a date format such as \"%d/%m/%Y\" or \"%Y-%m-%d\""
+    probe = dt.date(2001, 2, 13)
+    try:
+        ok = dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe
+    except ValueError:
+        ok = False
+    if not ok:
+        return "is not a date format that gives day, month and year (use %d, %m or %b, and %Y)"
+    return None
 
 
 def _text(value: object) -> str:

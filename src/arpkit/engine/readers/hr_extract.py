@@ -33,7 +33,12 @@ from pathlib import Path
 import yaml
 
 from arpkit.engine.errors import ConfigError, ProblemLog, Severity
-from arpkit.engine.readers.case_extract import _MappingLoader, _suggest
+from arpkit.engine.readers.case_extract import (
+    _MappingLoader,
+    _suggest,
+    _text,
+    date_format_problem,
+)
 from arpkit.engine.readers.population import CsvRow, fold, read_csv_table
 from arpkit.engine.records import ReadSettings
 from arpkit.engine.staff_ethnicity import STAFF_CATEGORIES, StaffEthnicityNormaliser
@@ -297,26 +302,11 @@ class _Parser:
         return out if ok else None
 
     def _date_format(self, key: str, fmt: object) -> str | None:
-        if not isinstance(fmt, str) or not fmt.strip():
-            self.err(key, fmt, "must be a date format such as \"%d/%m/%Y\" or \"%Y-%m-%d\"")
+        problem = date_format_problem(fmt)
+        if problem:
+            self.err(key, fmt, problem)
             return None
-        probe = dt.date(2001, 2, 13)
-        try:
-            ok = dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe
-        except ValueError:
-            ok = False
-        if not ok:
-            self.err(key, fmt, "is not a date format that gives day, month and year")
-            return None
-        return fmt
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return fmt  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------------------------
