@@ -12,6 +12,7 @@ module stays the single registry that the access tests enumerate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,11 @@ def roles_of(user: User) -> frozenset[Role]:
         cached = frozenset(Role(r) for r in user.role_names())
         user._arpkit_roles = cached
     return cached
+
+
+def remember_roles(user: User, names: Iterable[str]) -> None:
+    """Attach role names read together with the user, so ``roles_of`` needs no query."""
+    user._arpkit_roles = frozenset(Role(name) for name in names)
 
 
 def has_permission(user: User, name: str) -> bool:
