@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -193,12 +194,41 @@ def server_cpu_seconds(master: int) -> float:
     return total
 
 
-def get(conn: http.client.HTTPConnection, path: str, cookie: str) -> tuple[int, float]:
+class CookieJar:
+    """A browser's cookies for one simulated user: sent with each request, updated from
+    ``Set-Cookie``. Without it every response would mint a new CSRF cookie that a real
+    browser would have kept, work no real visitor causes."""
+
+    def __init__(self, cookie: str) -> None:
+        self.values: dict[str, str] = {}
+        self.update(cookie)
+
+    def update(self, header: str) -> None:
+        parsed = SimpleCookie()
+        parsed.load(header)
+        for name, morsel in parsed.items():
+            if morsel.value and morsel["max-age"] not in ("0",):
+                self.values[name] = morsel.value
+            else:
+                self.values.pop(name, None)
+
+    def header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.values.items())
+
+
+def get(conn: http.client.HTTPConnection, path: str, cookie: str | CookieJar
+        ) -> tuple[int, float]:
+    jar = cookie if isinstance(cookie, CookieJar) else None
     start = time.perf_counter()
-    conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+    conn.request("GET", path, headers={"Cookie": jar.header() if jar else cookie,
+                                       "Host": "127.0.0.1"})
     response = conn.getresponse()
     response.read()
-    return response.status, time.perf_counter() - start
+    took = time.perf_counter() - start
+    if jar is not None:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            jar.update(header)
+    return response.status, took
 
 
 def run_load(port: int, cookies: list[str], paths: list[str], users: int,
@@ -211,7 +241,7 @@ def run_load(port: int, cookies: list[str], paths: list[str], users: int,
 
     def user(n: int) -> None:
         rng = random.Random(n)
-        cookie = cookies[n % len(cookies)]
+        cookie = CookieJar(cookies[n % len(cookies)])
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         if think:  # users do not all arrive in the same instant
             time.sleep(rng.uniform(0, think))

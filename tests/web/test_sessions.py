@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from arpkit.web.accounts import services
 from arpkit.web.accounts.backends import AccountBackend
+from arpkit.web.accounts.models import Team
+from arpkit.web.accounts.selectors import managed_team_codes
 from arpkit.web.core.permissions import Role, roles_of
 from tests.web.support import CheckedClient, make_user, sign_in
 
@@ -78,3 +80,23 @@ def test_an_expired_session_row_is_not_loaded_even_if_still_stored():
     client = sign_in(CheckedClient(), make_user(Role.AUDITOR))
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_a_team_managers_page_needs_no_extra_query_for_their_teams():
+    north, south = Team.objects.create(code="North", name="North"), Team.objects.create(
+        code="South", name="South")
+    user = make_user(Role.TEAM_MANAGER, teams=[south, north], manager=True)
+    loaded = AccountBackend().get_user(user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert managed_team_codes(loaded) == ["North", "South"]
+    assert queries.captured_queries == []
+
+
+def test_a_team_taken_away_from_a_manager_leaves_their_scope_on_the_next_request():
+    north, south = Team.objects.create(code="North", name="North"), Team.objects.create(
+        code="South", name="South")
+    user = make_user(Role.TEAM_MANAGER, teams=[north, south], manager=True)
+    assert managed_team_codes(AccountBackend().get_user(user.pk)) == ["North", "South"]
+    services.set_teams(user=user, teams=[south], manages=True)
+    assert managed_team_codes(user) == ["South"]
+    assert managed_team_codes(AccountBackend().get_user(user.pk)) == ["South"]

@@ -22,6 +22,20 @@ def teams_of(user: User) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=user).distinct()
 
 
+_TEAM_CODES = "_arpkit_team_codes"
+
+
+def remember_team_codes(user: User, codes: list[str]) -> None:
+    """Attach the user's team codes (in team-name order) read together with the user."""
+    setattr(user, _TEAM_CODES, list(codes))
+
+
+def forget_team_codes(user: User) -> None:
+    """Drop remembered team codes after the user's memberships change."""
+    if hasattr(user, _TEAM_CODES):
+        delattr(user, _TEAM_CODES)
+
+
 def managed_team_codes(user: User) -> list[str] | None:
     """Team codes whose figures the user may see; None means every team.
 
@@ -31,4 +45,7 @@ def managed_team_codes(user: User) -> list[str] | None:
     roles = roles_of(user)
     if roles & {Role.ANALYST, Role.AUDITOR, Role.PROGRAMME_LEAD, Role.ADMINISTRATOR}:
         return None
+    remembered = getattr(user, _TEAM_CODES, None)
+    if remembered is not None:
+        return list(remembered)
     return list(teams_of(user).values_list("code", flat=True))

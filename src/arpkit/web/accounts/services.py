@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from arpkit.web.accounts.models import RoleAssignment, Team, TeamMembership, User
+from arpkit.web.accounts.selectors import forget_team_codes
 from arpkit.web.audit.services import record
 from arpkit.web.core.permissions import Role
 
@@ -53,6 +54,7 @@ def set_teams(*, user: User, teams: Iterable[Team], manages: bool) -> None:
     TeamMembership.objects.filter(user=user).delete()
     TeamMembership.objects.bulk_create(
         TeamMembership(user=user, team=t, is_manager=manages) for t in teams)
+    forget_team_codes(user)
 
 
 def ensure_teams(names: Iterable[str]) -> list[Team]:
