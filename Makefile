@@ -73,8 +73,8 @@ run: install assets
 	@echo "Serving on http://$(HOST)/ (Ctrl-C stops the server and the background worker)"
 	@bash -c 'trap "kill 0" EXIT INT TERM; \
 	  $(DEMO_ENV) $(WEB) db_worker --interval 1 & \
-	  $(DEMO_ENV) $(BIN)/gunicorn arpkit.web.wsgi --bind $(HOST) --workers 2 --threads 4 \
-	    --access-logfile - --log-level warning'
+	  $(DEMO_ENV) $(BIN)/gunicorn --config python:arpkit.web.gunicorn_conf arpkit.web.wsgi \
+	    --bind $(HOST) --access-logfile - --log-level warning'
 
 test: install assets browser
 	$(BIN)/ruff check src tests benchmarks

@@ -35,6 +35,7 @@ import argparse
 import http.client
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -42,6 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -159,13 +162,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(base: Path, port: int, workers: int, threads: int,
-                 close: bool = False) -> subprocess.Popen:
-    # gthread even with one thread: the sync worker closes every keep-alive connection.
-    cmd = [str(VENV_BIN / "gunicorn"), "arpkit.web.wsgi", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-           "--timeout", "120", "--log-level", "warning"] + (["--keep-alive", "0"] if close
-                                                            else [])
+@dataclass(frozen=True)
+class ServerConfig:
+    """``2x8``: 2 workers x 8 threads; ``2x8c25``: each worker holds at most 25 connections
+    (gunicorn ``--worker-connections``; default: the project's gunicorn configuration);
+    ``-close``: close each connection after its response (as behind a proxy that does not
+    keep upstream connections open)."""
+
+    workers: int
+    threads: int
+    connections: int | None = None
+    close: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> ServerConfig:
+        match = re.fullmatch(r"(\d+)x(\d+)(?:c(\d+))?(-close)?", text)
+        if not match:
+            raise SystemExit(f"--configs {text}: expected WxT, WxTcN or WxT-close")
+        workers, threads, connections, close = match.groups()
+        return cls(int(workers), int(threads), int(connections) if connections else None,
+                   bool(close))
+
+    @property
+    def label(self) -> str:
+        return (f"{self.workers}x{self.threads}"
+                + (f", {self.connections} conn/worker" if self.connections else "")
+                + (" close" if self.close else ""))
+
+
+def start_server(base: Path, port: int, config: ServerConfig) -> subprocess.Popen:
+    """gunicorn with the project's configuration (``arpkit.web.gunicorn_conf``, as
+    ``make run``), the benchmark's workers, threads and limits on top."""
+    cmd = [str(VENV_BIN / "gunicorn"), "--config", "python:arpkit.web.gunicorn_conf",
+           "arpkit.web.wsgi", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(config.workers), "--threads", str(config.threads),
+           "--timeout", "120", "--log-level", "warning", "--access-logfile", "/dev/null"]
+    if config.connections:
+        cmd += ["--worker-connections", str(config.connections)]
+    if config.close:
+        cmd += ["--keep-alive", "0"]
     log = (base / "gunicorn.log").open("a")
     proc = subprocess.Popen(cmd, env=_env(base), cwd=base, stderr=log)
     deadline = time.monotonic() + 120
@@ -275,28 +310,33 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def _config(text: str) -> tuple[int, int, bool]:
-    """``2x8``: 2 workers x 8 threads; ``2x8-close``: the same, closing each connection
-    after its response (as behind a proxy that does not keep upstream connections open)."""
-    spec, _, close = text.partition("-")
-    workers, _, threads = spec.partition("x")
-    if close not in ("", "close"):
-        raise SystemExit(f"--configs {text}: expected WxT or WxT-close")
-    return int(workers), int(threads or 1), close == "close"
+def connections_per_worker(port: int) -> list[int]:
+    """Established connections each gunicorn worker holds (``ss``; empty if unavailable).
+
+    With keep-alive a connection stays with the worker that accepted it, so this shows
+    whether the users are spread over the workers or piled on one (which can then use only
+    one core: the GIL)."""
+    try:
+        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    pids = Counter(m.group(1) for m in re.finditer(r"pid=(\d+)", out))
+    return sorted(pids.values(), reverse=True)
 
 
-def measure(base: Path, args: argparse.Namespace, workers: int, threads: int, close: bool,
+def measure(base: Path, args: argparse.Namespace, config: ServerConfig,
             cookies: list[str], paths: list[str]) -> list[str]:
     """One gunicorn configuration: start, warm up, run every think time; result lines."""
     if args.no_prerender:
         forget_drawn_pages(base)
     port = free_port()
-    server = start_server(base, port, workers, threads, close)
+    server = start_server(base, port, config)
     lines = []
     try:
         # Each worker process imports Django, pandas and the engine on its first request
         # (seconds, with no bytecode cache): done before timing.
-        for _ in range(workers * 4):  # a new connection each: reaches every worker
+        for _ in range(config.workers * 4):  # a new connection each: reaches every worker
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
             get(conn, "/dashboards/", cookies[0])
             conn.close()
@@ -313,8 +353,14 @@ def measure(base: Path, args: argparse.Namespace, workers: int, threads: int, cl
             before = os.getloadavg()[0]
             cpu0, client0 = server_cpu_seconds(server.pid), time.process_time()
             t0 = time.perf_counter()
+            spread: list[int] = []
+            probe = threading.Timer(min(args.seconds / 2, 10),
+                                    lambda out: out.extend(connections_per_worker(port)),
+                                    args=(spread,))
+            probe.start()
             latencies, errors = run_load(port, cookies, paths, args.users, args.seconds,
                                          think)
+            probe.cancel()
             elapsed = time.perf_counter() - t0
             cpu = server_cpu_seconds(server.pid) - cpu0
             client = time.process_time() - client0
@@ -323,13 +369,12 @@ def measure(base: Path, args: argparse.Namespace, workers: int, threads: int, cl
             n = max(len(ms), 1)
             state = ("pre-rendered" if not args.no_prerender else "drawn on demand") + \
                 (", warm" if args.warm else "")
-            server_label = f"{workers}x{threads}" + (" close" if close else "")
-            line = (f"| {server_label} | {think:g} s | {state} | {len(ms):,} | "
+            line = (f"| {config.label} | {think:g} s | {state} | {len(ms):,} | "
                     f"{len(ms) / elapsed:.1f}/s | " + (
                         f"{percentile(ms, 50):,.0f} | {percentile(ms, 95):,.0f} | "
                         f"{percentile(ms, 99):,.0f} | " if len(ms) > 1 else "- | - | - | ")
                     + f"{len(errors)} | {1000 * cpu / n:.1f} ms | {1000 * client / n:.1f} ms"
-                    f" | {before:.1f} to {after:.1f} |")
+                    f" | {'/'.join(map(str, spread)) or '-'} | {before:.1f} to {after:.1f} |")
             print(line, flush=True)
             if errors:
                 print(f"  first error: {errors[0]}", flush=True)
@@ -345,9 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--children", type=int, default=3000)
-    ap.add_argument("--configs", nargs="+", default=["2x8"], metavar="WxT[-close]",
-                    help="gunicorn workers x threads, one run each (default 2x8); -close: "
-                         "no keep-alive")
+    ap.add_argument("--configs", nargs="+", default=["2x8"], metavar="WxT[cN][-close]",
+                    help="gunicorn workers x threads, one run each (default 2x8); cN: at "
+                         "most N connections per worker; -close: no keep-alive")
     ap.add_argument("--think", nargs="+", type=float, default=[0.0], metavar="SECONDS",
                     help="mean think time between a user's pages, one run each (default 0)")
     ap.add_argument("--warm", action="store_true",
@@ -360,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.users > 200 or args.seconds > 600 or len(args.configs) * len(args.think) > 12:
         raise SystemExit("bounded: at most 200 users, 600 seconds and 12 runs")
-    configs = [_config(c) for c in args.configs]
+    configs = [ServerConfig.parse(c) for c in args.configs]
     use_benchmark_key()
     with tempfile.TemporaryDirectory(prefix="arpkit-web-load-") as tmp:
         base = args.base.resolve() if args.base else Path(tmp)
@@ -383,10 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.users} users x {args.seconds:.0f} s per run, {len(paths)} distinct pages, "
               f"{os.cpu_count()} CPUs, {base.joinpath(done.name).read_text().strip()} children")
         print("| gunicorn | think | pages | requests | throughput | p50 ms | p95 ms | p99 ms "
-              "| errors | server CPU/request | client CPU/request | load average |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for workers, threads, close in configs:
-            measure(base, args, workers, threads, close, cookies, paths)
+              "| errors | server CPU/request | client CPU/request | connections per worker "
+              "| load average |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for config in configs:
+            measure(base, args, config, cookies, paths)
     return 0
 
 
