@@ -27,16 +27,19 @@ Rules, from the reader contract (``records.py``) and formats.md §6:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from arpkit.engine.errors import ConfigError, ProblemLog, Severity
+from arpkit.engine.readers.mapping import (
+    MappingParser,
+    read_mapping_file,
+    suggest,
+)
+from arpkit.engine.readers.mapping import text as _text
 from arpkit.engine.readers.population import (
     CsvRow,
     fold,
@@ -66,27 +69,10 @@ CODE_FIELDS: tuple[str, ...] = (
 )
 EVENT_FIELDS: tuple[str, ...] = ("stage", "filter", "start_date", "end_date", "team",
                                  *CODE_FIELDS)
-COLUMN_KEYS: tuple[str, ...] = ("column", "values", "format")
-
 _DATE_FIELDS = frozenset({"birth_date", "start_date", "end_date"})
 _BOOL_FIELDS = frozenset({"disability", "uasc", "referral_nfa"})
 _TEXT_FIELDS = frozenset({"ethnicity", "team"})  # free text: no code list
 _MIDNIGHT = re.compile(r"\s+00:00(?::00)?$")
-
-
-class _MappingLoader(yaml.SafeLoader):
-    """YAML with only ``true``/``false`` as booleans and ``null``/``~`` as null; everything else
-    stays text.  Plain PyYAML follows YAML 1.1, where ``Yes``, ``No``, ``On`` and ``Off`` are
-    booleans and ``010`` is octal 8: a mapping key ``Yes:`` would silently become ``True`` and
-    a code ``06`` would become 6.  Every CSV value is text, so the mapping is text too."""
-
-
-_MappingLoader.yaml_implicit_resolvers = {}
-_MappingLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_MappingLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-_MappingLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
 
 
 @dataclass(frozen=True)
@@ -150,52 +136,26 @@ def load_mapping(path: Path) -> ExtractMapping:
 
 
 def _load_mapping(path: Path, log: ProblemLog) -> ExtractMapping | None:
-    file = path.name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        log.error(file, "", "mapping", str(path), f"cannot be read: {exc.strerror or exc}")
-        return None
-    except UnicodeDecodeError as exc:
-        log.error(file, f"byte offset {exc.start}", "mapping", None,
-                  "is not UTF-8 text; save the mapping file as UTF-8")
-        return None
-    try:
-        data = yaml.load(text, Loader=_MappingLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        log.error(file, where, "", None, f"is not valid YAML: {problem}")
+    data = read_mapping_file(path, log)
+    if data is None:
         return None
     if not isinstance(data, dict):
-        log.error(file, "", "", None, "must be a YAML mapping with 'child' and 'events' keys")
+        log.error(path.name, "", "", None, "must be a YAML mapping with 'child' and 'events' keys")
         return None
-    p = _MappingParser(file, log, data)
-    return p.parse(path)
+    return _MappingParser(path.name, log, data).parse(path)
 
 
-def _suggest(key: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"is not a key arpkit knows here{hint}; allowed: {', '.join(allowed)}"
-
-
-class _MappingParser:
+class _MappingParser(MappingParser):
     def __init__(self, file: str, log: ProblemLog, data: dict) -> None:
-        self.file, self.log, self.data = file, log, data
-        self.default_format: str | None = None
-
-    def err(self, key: str, value: object, message: str) -> None:
-        self.log.error(self.file, key, key.rsplit(".", 1)[-1], value, message)
+        super().__init__(file, log)
+        self.data = data
 
     def parse(self, path: Path) -> ExtractMapping | None:
         data = self.data
         for key in data:
             if str(key) not in TOP_KEYS:
-                self.err(str(key), None, _suggest(str(key), TOP_KEYS))
-        if data.get("date_format") is not None:
-            self.default_format = self._date_format("date_format", data["date_format"])
+                self.err(str(key), None, suggest(str(key), TOP_KEYS))
+        self.read_default_format(data)
         child = self._child(data.get("child"))
         events = self._events(data.get("events"))
         if child is None or events is None:
@@ -212,7 +172,7 @@ class _MappingParser:
         for name, spec in node.items():
             key = f"child.{name}"
             if str(name) not in CHILD_FIELDS:
-                self.err(key, None, _suggest(str(name), CHILD_FIELDS))
+                self.err(key, None, suggest(str(name), CHILD_FIELDS))
                 continue
             col = self._column(key, str(name), spec, stage=None)
             if col is not None:
@@ -245,7 +205,7 @@ class _MappingParser:
                 if name in ("stage", "filter"):
                     continue
                 if name not in EVENT_FIELDS:
-                    self.err(f"{key}.{name}", None, _suggest(name, EVENT_FIELDS))
+                    self.err(f"{key}.{name}", None, suggest(name, EVENT_FIELDS))
                     continue
                 col = self._column(f"{key}.{name}", name, spec, stage=stage or None)
                 if col is not None:
@@ -279,54 +239,12 @@ class _MappingParser:
         return tuple(out) if ok else None
 
     def _column(self, key: str, name: str, spec: object, stage: str | None) -> ColumnSpec | None:
-        if isinstance(spec, str):
-            spec = {"column": spec}
-        if not isinstance(spec, dict):
-            self.err(key, spec, "must be a column name, or a mapping with 'column' (and "
-                                "optionally 'values' or 'format')")
-            return None
-        ok = True
-        for k in spec:
-            if str(k) not in COLUMN_KEYS:
-                self.err(f"{key}.{k}", None, _suggest(str(k), COLUMN_KEYS))
-                ok = False
-        column = clean_text(_text(spec.get("column")))
-        if not column:
-            self.err(f"{key}.column", None, "is required: the CSV column name")
-            ok = False
-        date_format = None
-        if name in _DATE_FIELDS:
-            if "format" in spec:
-                date_format = self._date_format(f"{key}.format", spec["format"])
-            else:
-                date_format = self.default_format
-            if date_format is None and "format" not in spec:
-                self.err(f"{key}.format", None,
-                         "a date column needs its format, e.g. format: \"%d/%m/%Y\" (or a "
-                         "top-level date_format); arpkit never guesses day and month order")
-                ok = False
-            elif date_format is None:
-                ok = False
-            if "values" in spec:
-                self.err(f"{key}.values", None, "a date column cannot have a values map")
-                ok = False
-        elif "format" in spec:
-            self.err(f"{key}.format", spec["format"], "only date columns take a format")
-            ok = False
-        values = None
-        if "values" in spec and name not in _DATE_FIELDS:
-            values = self._values(f"{key}.values", name, spec["values"], stage)
-            ok = ok and values is not None
-        if not ok or not column:
-            return None
-        return ColumnSpec(key, name, column, values, date_format)
-
-    def _date_format(self, key: str, fmt: object) -> str | None:
-        problem = date_format_problem(fmt)
-        if problem:
-            self.err(key, fmt, problem)
-            return None
-        return fmt  # type: ignore[return-value]
+        is_date = name in _DATE_FIELDS
+        checked = self.column(
+            key, spec, is_date=is_date,
+            values_refused="a date column cannot have a values map" if is_date else None,
+            read_values=lambda at, node: self._values(at, name, node, stage))
+        return None if checked is None else ColumnSpec(key, name, *checked)
 
     def _values(self, key: str, name: str, node: object,
                 stage: str | None) -> dict[str, object] | None:
@@ -383,30 +301,6 @@ class _MappingParser:
 
 
 _BAD = object()
-
-
-def date_format_problem(fmt: object) -> str | None:
-    """Why ``fmt`` cannot be a mapping's date format, or None when it round-trips a date.
-
-    Shared by every CSV + YAML mapping (case-system and HR extracts)."""
-    if not isinstance(fmt, str) or not fmt.strip():
-        return "must be a date format such as \"%d/%m/%Y\" or \"%Y-%m-%d\""
-    probe = dt.date(2001, 2, 13)
-    try:
-        ok = dt.datetime.strptime(probe.strftime(fmt), fmt).date() == probe
-    except ValueError:
-        ok = False
-    if not ok:
-        return "is not a date format that gives day, month and year (use %d, %m or %b, and %Y)"
-    return None
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _for_stage(stage: str | None) -> str:

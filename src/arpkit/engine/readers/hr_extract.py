@@ -30,15 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from arpkit.engine.errors import ConfigError, ProblemLog, Severity
-from arpkit.engine.readers.case_extract import (
-    _MappingLoader,
-    _suggest,
-    _text,
-    date_format_problem,
-)
+from arpkit.engine.readers.mapping import MappingParser, read_mapping_file, suggest
+from arpkit.engine.readers.mapping import text as _text
 from arpkit.engine.readers.population import CsvRow, fold, read_csv_table
 from arpkit.engine.records import ReadSettings
 from arpkit.engine.staff_ethnicity import STAFF_CATEGORIES, StaffEthnicityNormaliser
@@ -75,7 +69,6 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 TOP_KEYS: tuple[str, ...] = ("version", "system", "description", "date_format", "grades",
                              *KINDS)
 SECTION_KEYS: tuple[str, ...] = ("file", "source")  # besides the fields
-COLUMN_KEYS: tuple[str, ...] = ("column", "values", "format")
 
 _DATES = frozenset({"start_date", "leave_date", "date"})
 _BOOLS = frozenset({"shortlisted", "appointed", "formal", "mandatory"})
@@ -137,41 +130,21 @@ def load_hr_mapping(path: Path | str) -> HRMapping:
 
 
 def _load(path: Path, log: ProblemLog) -> HRMapping | None:
-    file = path.name
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_MappingLoader)
-    except OSError as exc:
-        log.error(file, "", "mapping", str(path), f"cannot be read: {exc.strerror or exc}")
-        return None
-    except UnicodeDecodeError as exc:
-        log.error(file, f"byte offset {exc.start}", "mapping", None, "is not UTF-8 text")
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        log.error(file, where, "", None,
-                  f"is not valid YAML: {getattr(exc, 'problem', None) or exc}")
+    data = read_mapping_file(path, log)
+    if data is None:
         return None
     if not isinstance(data, dict):
-        log.error(file, "", "", None, "must be a YAML mapping with at least a 'staff' section")
+        log.error(path.name, "", "", None, "must be a YAML mapping with at least a 'staff' section")
         return None
-    return _Parser(file, log).parse(path, data)
+    return _Parser(path.name, log).parse(path, data)
 
 
-class _Parser:
-    def __init__(self, file: str, log: ProblemLog) -> None:
-        self.file, self.log = file, log
-        self.default_format: str | None = None
-
-    def err(self, key: str, value: object, message: str) -> None:
-        self.log.error(self.file, key, key.rsplit(".", 1)[-1], value, message)
-
+class _Parser(MappingParser):
     def parse(self, path: Path, data: dict) -> HRMapping | None:
         for key in data:
             if str(key) not in TOP_KEYS:
-                self.err(str(key), None, _suggest(str(key), TOP_KEYS))
-        if data.get("date_format") is not None:
-            self.default_format = self._date_format("date_format", data["date_format"])
+                self.err(str(key), None, suggest(str(key), TOP_KEYS))
+        self.read_default_format(data)
         grades = None
         if data.get("grades") is not None:
             g = data["grades"]
@@ -203,7 +176,7 @@ class _Parser:
         ok = True
         for name in node:
             if str(name) not in allowed:
-                self.err(f"{kind}.{name}", None, _suggest(str(name), allowed))
+                self.err(f"{kind}.{name}", None, suggest(str(name), allowed))
                 ok = False
         file = clean_text(_text(node.get("file"))) or f"{kind}.csv"
         columns: dict[str, Column] = {}
@@ -227,45 +200,12 @@ class _Parser:
 
     def _column(self, kind: str, name: str, spec: object) -> Column | None:
         key = f"{kind}.{name}"
-        if isinstance(spec, str):
-            spec = {"column": spec}
-        if not isinstance(spec, dict):
-            self.err(key, spec, "must be a column name, or a mapping with 'column' (and "
-                                "optionally 'values' or 'format')")
-            return None
-        ok = True
-        for k in spec:
-            if str(k) not in COLUMN_KEYS:
-                self.err(f"{key}.{k}", None, _suggest(str(k), COLUMN_KEYS))
-                ok = False
-        column = clean_text(_text(spec.get("column")))
-        if not column:
-            self.err(f"{key}.column", None, "is required: the CSV column name")
-            ok = False
-        fmt = None
-        if name in _DATES:
-            fmt = (self._date_format(f"{key}.format", spec["format"]) if "format" in spec
-                   else self.default_format)
-            if fmt is None:
-                if "format" not in spec:
-                    self.err(f"{key}.format", None,
-                             "a date column needs its format, e.g. format: \"%d/%m/%Y\" (or a "
-                             "top-level date_format); arpkit never guesses day and month order")
-                ok = False
-        elif "format" in spec:
-            self.err(f"{key}.format", spec["format"], "only date columns take a format")
-            ok = False
-        values = None
-        if "values" in spec:
-            if name in _DATES or name in _IDS or name == "population":
-                self.err(f"{key}.values", None, f"a {name} column cannot have a values map")
-                ok = False
-            else:
-                values = self._values(kind, name, f"{key}.values", spec["values"])
-                ok = ok and values is not None
-        if not ok or not column:
-            return None
-        return Column(key, name, column, values, fmt)
+        checked = self.column(
+            key, spec, is_date=name in _DATES,
+            values_refused=(f"a {name} column cannot have a values map"
+                            if name in _DATES or name in _IDS or name == "population" else None),
+            read_values=lambda at, node: self._values(kind, name, at, node))
+        return None if checked is None else Column(key, name, *checked)
 
     def _values(self, kind: str, name: str, key: str, node: object) -> dict[str, object] | None:
         if not isinstance(node, dict) or not node:
@@ -300,13 +240,6 @@ class _Parser:
             else:
                 out[folded] = clean_text(_text(target))
         return out if ok else None
-
-    def _date_format(self, key: str, fmt: object) -> str | None:
-        problem = date_format_problem(fmt)
-        if problem:
-            self.err(key, fmt, problem)
-            return None
-        return fmt  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------------------------
