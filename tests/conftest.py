@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the public sample files, and an isolated pseudonym key."""
+"""Shared fixtures: paths to the public sample files, an isolated pseudonym key, one Spark."""
 
 from __future__ import annotations
 
@@ -40,3 +40,44 @@ def pytest_configure(config: pytest.Config) -> None:
 def _pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with the test key (a test may unset it to exercise the key file)."""
     monkeypatch.setenv("ARPKIT_PSEUDONYM_KEY", TEST_KEY)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test marked ``spark`` runs on the same xdist worker (``--dist loadgroup``), so
+    the whole suite starts one JVM and one Spark session (tens of seconds each) instead of
+    one per worker."""
+    for item in items:
+        if item.get_closest_marker("spark") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory):
+    """One local Spark session for the whole run (one core, no UI, one shuffle partition,
+    UTC). Tests take ``spark.newSession()`` if they register their own tables."""
+    import os
+    import shutil
+
+    pytest.importorskip("pyspark", reason="pyspark is not installed (extra 'spark')")
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
+        pytest.skip("Spark needs Java 17: no `java` on PATH and JAVA_HOME is not set")
+    from pyspark.sql import SparkSession
+
+    scratch = tmp_path_factory.mktemp("spark")  # not ./spark-warehouse or ./derby.log
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("arpkit-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

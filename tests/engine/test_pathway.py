@@ -549,20 +549,6 @@ def test_the_public_annex_a_samples_load_and_give_a_pathway_table(shared_data, t
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def spark():
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[1]").appName("arpkit-pathway-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_gives_the_same_pathway_table_as_duckdb(spark, warehouse, table, tmp_path):
@@ -571,7 +557,7 @@ def test_spark_gives_the_same_pathway_table_as_duckdb(spark, warehouse, table, t
     from arpkit.engine.warehouse import export_parquet, register_parquet
 
     export_parquet(warehouse, tmp_path / "parquet")
-    con = ibis.pyspark.connect(spark)
+    con = ibis.pyspark.connect(spark.newSession())
     register_parquet(con, tmp_path / "parquet")
     got = pathway(con, PERIOD, suppression="none")
     pd.testing.assert_frame_equal(got, table)

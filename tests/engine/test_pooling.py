@@ -15,7 +15,6 @@ from arpkit.engine.records import ReadSettings
 from arpkit.engine.workforce import workforce
 from arpkit.synth import generate
 from arpkit.synth.workforce import generate_hr
-from tests.engine.test_spark_parity import spark  # noqa: F401 - the shared Spark session
 
 pytestmark = pytest.mark.slow
 
@@ -79,8 +78,7 @@ def test_the_pool_adds_up_the_authorities_counts(stacked):
 
 
 @pytest.mark.spark
-@pytest.mark.xdist_group("spark")
-def test_the_pooled_tables_on_spark_equal_duckdb(stacked, spark):  # noqa: F811
+def test_the_pooled_tables_on_spark_equal_duckdb(stacked, spark):
     import ibis
 
     _, pooled_dir = stacked

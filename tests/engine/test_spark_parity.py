@@ -10,14 +10,12 @@ suppression included.
 Spark runs in local mode with one core (Java 17 is on the project's machines).  Most of the
 time is Spark's start-up and first-query warm-up, and DfE suppression (pandas), so the file
 runs only two metric tables on Spark, shares one session, and keeps the expensive results in
-module fixtures.  Under ``pytest -n 2`` keep this module on one worker with
-``--dist loadgroup`` (see the ``xdist_group`` marker).
+module fixtures.  The session is the suite's one Spark (``spark`` in tests/conftest.py); every
+test marked ``spark`` runs on the same xdist worker.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -50,33 +48,6 @@ EXACT_COLS = [c for c in COLUMNS if c not in FLOAT_COLS]
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory):
-    """One local Spark session (one core, no UI, one shuffle partition, UTC)."""
-    pytest.importorskip("pyspark", reason="pyspark is not installed (extra 'spark')")
-    java_home = os.environ.get("JAVA_HOME")
-    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
-        pytest.skip("Spark needs Java 17: no `java` on PATH and JAVA_HOME is not set")
-    from pyspark.sql import SparkSession
-
-    scratch = tmp_path_factory.mktemp("spark")  # not ./spark-warehouse or ./derby.log
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("arpkit-parity")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
