@@ -499,26 +499,18 @@ def test_dfe_suppression_keeps_every_shown_number_equal_to_the_unsuppressed_one(
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_spark_gives_the_same_table_as_duckdb(synth, tmp_path: Path) -> None:
-    pytest.importorskip("pyspark")
+def test_spark_gives_the_same_table_as_duckdb(synth, spark, tmp_path: Path) -> None:
     import ibis
-    from pyspark.sql import SparkSession
 
     from arpkit.engine.warehouse import export_parquet, register_parquet
 
     _, warehouse = synth
     export_parquet(warehouse, tmp_path / "parquet")
-    spark = (SparkSession.builder.master("local[1]").appName("arpkit-quality-test")
-             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
-    try:
-        con = ibis.pyspark.connect(spark)
-        register_parquet(con, tmp_path / "parquet")
-        decided = nothing_decided(tmp_path)
-        on_spark = quality(con, period=2025, mapping_file=decided)
-        keys_spark = conflict_keys(con, period=2025)
-    finally:
-        spark.stop()
+    con = ibis.pyspark.connect(spark.newSession())
+    register_parquet(con, tmp_path / "parquet")
+    decided = nothing_decided(tmp_path)
+    on_spark = quality(con, period=2025, mapping_file=decided)
+    keys_spark = conflict_keys(con, period=2025)
     on_duckdb = quality(warehouse, period=2025, mapping_file=decided)
     pd.testing.assert_frame_equal(on_spark, on_duckdb)
     pd.testing.assert_frame_equal(keys_spark, conflict_keys(warehouse, period=2025),
