@@ -337,3 +337,36 @@ def test_publication_rounding_is_half_up_on_the_written_decimal():
 def test_rendered_text_shows_symbols_in_place_of_numbers():
     text = render(pd.Series([25.04, 3.0, np.nan]), [False, True, False], decimals=1, style="dfe")
     assert list(text) == ["25.0", "c", ":"]
+
+
+def test_margin_groups_are_those_of_a_sorted_pandas_groupby_without_missing_keys():
+    # _groups replaced a pandas groupby per margin (benchmarks/README.md, report_pack.py):
+    # the same groups, in the same order, with the same members, whatever the key types.
+    from arpkit.engine.suppression import _groups
+
+    table = pd.DataFrame({
+        "stage": ["b", "a", None, "a", "b", "a", "c"],
+        "group": ["X", "Y", "X", None, "X", "Y", "Z"],
+        "known": [True, False, True, True, None, False, True],
+        "count": [1, 2, 3, 4, 5, 6, 7],
+    }, index=[10, 11, 12, 13, 14, 15, 16])
+    margins = [["stage"], ["stage", "group"], ["known"], ["group", "known"], []]
+    got = [(g.margin, g.key, g.members.tolist()) for g in _groups(table, margins)]
+    position = pd.Series(np.arange(len(table)), index=table.index)
+    want = []
+    for margin in margins:
+        if not margin:
+            want.append(((), (), list(range(len(table)))))
+            continue
+        for key, part in position.groupby([table[c] for c in margin], sort=True, dropna=True):
+            want.append((tuple(margin), key if isinstance(key, tuple) else (key,),
+                         part.tolist()))
+    assert got == want
+
+
+def test_margin_keys_of_mixed_types_are_grouped_as_pandas_orders_them():
+    from arpkit.engine.suppression import _groups
+
+    table = pd.DataFrame({"k": pd.Series([2, "a", 2, "a"], dtype=object), "count": [1] * 4})
+    groups = _groups(table, [["k"]])
+    assert sorted(g.members.tolist() for g in groups) == [[0, 2], [1, 3]]

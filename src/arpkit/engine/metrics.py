@@ -23,9 +23,10 @@ period x breakdown x group, columns :data:`COLUMNS`:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,6 +109,10 @@ class MetricSettings:
                               f"{', '.join(KNOWN_GROUPS)}")
 
 
+#: ``on_qualified(period, qualified)``: see :func:`count_period`.
+OnQualified = Callable[[int, Any], None]
+
+
 @dataclass
 class PeriodCounts:
     """Exact (unsuppressed) counts for one period: the cube of qualifying children by stage and
@@ -148,7 +153,8 @@ def periods_present(con) -> list[int]:
     return sorted(int(p) for p in df["period"])
 
 
-def count_period(con, period: int, settings: MetricSettings) -> PeriodCounts:
+def count_period(con, period: int, settings: MetricSettings,
+                 on_qualified: OnQualified | None = None) -> PeriodCounts:
     """Run the counting rules for one period as a single Ibis query.
 
     Why it is shaped like this (benchmarks/README.md has the figures): the qualifying
@@ -159,11 +165,18 @@ def count_period(con, period: int, settings: MetricSettings) -> PeriodCounts:
     event is on or after its count date, :func:`counting.last_stage_dates`), the one cube
     sums the flags, and the conversion table is read off the from-stage's in-year cells.
     The counts are those of :func:`counting.converted_children`.
+
+    ``on_qualified(period, qualified)``, if given, is called with the materialised qualifying
+    children (columns of :func:`counting.qualifying_children`, every stage) while they exist,
+    so another count over the same children (the quality report's completeness by team and
+    by return) reads them instead of counting them again.
     """
     scoped = _restrict(con, settings.la_codes)
     sources = counting.stage_sources(scoped, period)
     to_stages = sorted({b for _, b in CONVERSIONS})
     with counting.qualifying_children(scoped, period, sources, STAGES).cache() as q:
+        if on_qualified is not None:
+            on_qualified(period, q)
         last = counting.last_stage_dates(scoped, period, sources, to_stages)
         j = q.left_join(last, q.child_key == last.last_child)
         flags = {f"x_{to}": (j[f"last_{to}"] >= j.count_date).fill_null(False).cast("int64")
@@ -589,6 +602,7 @@ def _suppress(rows: pd.DataFrame, sc: pd.DataFrame, cc: pd.DataFrame,
     def flag(kind: str, stage, to_stage, basis, breakdown, group) -> bool:
         return bool(lookup.get((kind, stage, to_stage, basis, breakdown, group), False))
 
+    known_hidden = _known_suppressed(counts)
     out = []
     for r in rows.itertuples(index=False):
         if r.measure in ("rate_per_10k", "disproportionality_index", "disparity_ratio"):
@@ -597,7 +611,7 @@ def _suppress(rows: pd.DataFrame, sc: pd.DataFrame, cc: pd.DataFrame,
                 sup = sup or flag("stage", r.stage, "", r.basis, r.breakdown, r.reference_group)
             if r.measure == "disproportionality_index":
                 # E uses the known-ethnicity total: suppressed if any known cell is.
-                sup = sup or _any_known_suppressed(counts, r.stage, r.basis, r.breakdown)
+                sup = sup or (r.stage, r.basis, r.breakdown) in known_hidden
         else:
             sup = (flag("conversion", r.stage, r.to_stage, "in_year", r.breakdown, r.group)
                    or flag("stage", r.stage, "", "in_year", r.breakdown, r.group))
@@ -623,11 +637,12 @@ def _suppress(rows: pd.DataFrame, sc: pd.DataFrame, cc: pd.DataFrame,
     return rows
 
 
-def _any_known_suppressed(counts: pd.DataFrame, stage: str, basis: str, breakdown: str) -> bool:
-    sel = counts[(counts["kind"] == "stage") & (counts["stage"] == stage)
-                 & (counts["basis"] == basis) & (counts["breakdown"] == breakdown)
-                 & (counts["known"] == True)]  # noqa: E712 - object column
-    return bool(sel["suppressed"].any())
+def _known_suppressed(counts: pd.DataFrame) -> set[tuple]:
+    """(stage, basis, breakdown) of every stage table with a suppressed known-ethnicity
+    count: one pass, instead of filtering every count once per DI row."""
+    sel = counts[(counts["kind"] == "stage") & (counts["known"] == True)  # noqa: E712
+                 & counts["suppressed"].astype(bool)]
+    return set(zip(sel["stage"], sel["basis"], sel["breakdown"], strict=True))
 
 
 # --------------------------------------------------------------------------- trends
@@ -688,9 +703,10 @@ class PeriodMetrics:
     conversion_counts: pd.DataFrame
 
 
-def compute_period(con, period: int, settings: MetricSettings) -> PeriodMetrics:
+def compute_period(con, period: int, settings: MetricSettings,
+                   on_qualified: OnQualified | None = None) -> PeriodMetrics:
     """Count and compute every measure for one period, before suppression."""
-    pc = count_period(con, period, settings)
+    pc = count_period(con, period, settings, on_qualified)
     keys = ["stage", "basis"]
     sc = _breakdown_counts(pc.stages, keys, ["n"]) if len(pc.stages) else pd.DataFrame(
         columns=[*keys, "n", "breakdown", "group", "parent1", "parent2", "known"])
@@ -725,10 +741,12 @@ def metrics(warehouse: object = None, period: int | Sequence[int] | None = None,
 
 
 def metrics_and_counts(con, s: MetricSettings, period: int | Sequence[int] | None = None,
+                       on_qualified: OnQualified | None = None,
                        ) -> tuple[pd.DataFrame, dict[int, PeriodCounts]]:
     """:func:`metrics` on an open connection, with the exact count cube of every period it
     counted: a caller that also wants team funnels (the report pack) passes that cube to
-    :func:`arpkit.engine.teams.funnel_from_counts` instead of counting the period again."""
+    :func:`arpkit.engine.teams.funnel_from_counts` instead of counting the period again.
+    ``on_qualified`` is handed each period's qualifying children (see :func:`count_period`)."""
     present = periods_present(_restrict(con, s.la_codes))
     if period is None:
         wanted = present
@@ -739,7 +757,7 @@ def metrics_and_counts(con, s: MetricSettings, period: int | Sequence[int] | Non
             raise ConfigError(f"no returns for period(s) {missing} in the warehouse; periods "
                               f"present: {present or 'none'}")
     needed = sorted(set(wanted) | {_previous(p, present) for p in wanted} - {None})
-    computed = {p: compute_period(con, p, s) for p in needed}
+    computed = {p: compute_period(con, p, s, on_qualified) for p in needed}
     frames = []
     pops = {}
     for p in wanted:

@@ -21,7 +21,7 @@ the main table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,47 +123,77 @@ def _source_status(con, period: int) -> ir.Table:
     return best.select("child_key", "source", status=_rank_status(best.rank))
 
 
-def _completeness_counts(con, period: int) -> pd.DataFrame:
-    """Children by stage, basis, team or source, and status, for ``period``, in one query.
+def completeness_counts(con, period: int, qualified: ir.Table | None = None) -> pd.DataFrame:
+    """Children by stage, basis, team or source, and status, for ``period``.
 
     Columns ``kind``, ``stage``, ``basis``, ``group``, ``status``, ``n``.  ``kind`` is ``team``
     (the children table's label, by team), ``source`` (each return's own label; stage and
     basis empty for all the children of the return) or ``birth`` (children with an event of
-    the stage, ``status`` saying whether their birth month is known).
+    the stage, ``status`` saying whether their birth month is known): :func:`cohort_counts`
+    and :func:`birth_counts` together.
     """
-    sources = counting.stage_sources(con, period)
-    q = counting.qualifying_children(con, period, sources, STAGES)
-    c = con.table("children").select("child_key", "ethnicity_group", "ethnicity_source_label",
-                                     "birth_month")
+    return pd.concat([cohort_counts(con, period, qualified), birth_counts(con, period)],
+                     ignore_index=True)
+
+
+def cohort_counts(con, period: int, qualified: ir.Table | None = None) -> pd.DataFrame:
+    """The ``team`` and ``source`` rows of :func:`completeness_counts`.
+
+    ``qualified`` is :func:`counting.qualifying_children` for every stage of ``period``
+    already materialised (the metrics cube's, handed over by
+    :func:`arpkit.engine.metrics.count_period`'s ``on_qualified``).  Without it they are
+    counted here, once: the team and the by-return counts both read them, so they are
+    materialised (a temporary table on DuckDB, a cached DataFrame on Spark) rather than
+    planned once per use (benchmarks/README.md, ``report_pack.py``).
+    """
+    if qualified is None:
+        sources = counting.stage_sources(con, period)
+        q = counting.qualifying_children(con, period, sources, STAGES)
+        with q.select("stage", "basis", "child_key", "team").cache() as cached:
+            return cohort_counts(con, period, cached)
+    q = qualified.select("stage", "basis", "child_key", "team")
+    c = con.table("children").select("child_key", "ethnicity_group", "ethnicity_source_label")
     j = q.join(c, "child_key")
-    j = j.select("stage", "basis", kind=ibis.literal("team"),
-                 group=j.team.fill_null(NOT_RECORDED),
-                 status=_status(j.ethnicity_group, j.ethnicity_source_label),
-                 child_key=j.child_key)
+    by_team = j.select("stage", "basis", kind=ibis.literal("team"),
+                       group=j.team.fill_null(NOT_RECORDED),
+                       status=_status(j.ethnicity_group, j.ethnicity_source_label))
     ss = _source_status(con, period)
     qs = q.select("stage", "basis", "child_key").join(ss, "child_key")
     by_source = qs.select("stage", "basis", kind=ibis.literal("source"), group=qs.source,
-                          status=qs.status, child_key=qs.child_key)
+                          status=qs.status)
     whole = ss.select(stage=ibis.literal(""), basis=ibis.literal(""),
-                      kind=ibis.literal("source"), group=ss.source, status=ss.status,
-                      child_key=ss.child_key)
-    # The counting rules leave out children with no birth month (counting.py): count them.
+                      kind=ibis.literal("source"), group=ss.source, status=ss.status)
+    return _count_union([by_team, by_source, whole])
+
+
+def birth_counts(con, period: int) -> pd.DataFrame:
+    """The ``birth`` rows of :func:`completeness_counts`: the counting rules leave out
+    children with no birth month (counting.py), so this counts them, by stage.  It does not
+    need the qualifying children, so the report pack runs it in the quality call's own
+    thread while the metrics call counts."""
+    sources = counting.stage_sources(con, period)
     ev = counting._events_for(con, period, sources)
     ev = ev.filter(ev.stage.isin(list(STAGES))).select("stage", "child_key").distinct()
+    c = con.table("children").select("child_key", "birth_month")
     eb = ev.join(c, "child_key")
     birth = eb.select("stage", basis=ibis.literal(""), kind=ibis.literal("birth"),
                       group=ibis.literal(ALL),
-                      status=ibis.ifelse(eb.birth_month.isnull(), "missing", "known"),
-                      child_key=eb.child_key)
-    cols = ("kind", "stage", "basis", "group", "status", "child_key")
+                      status=ibis.ifelse(eb.birth_month.isnull(), "missing", "known"))
+    return _count_union([birth])
 
-    def loose(t: ir.Table) -> ir.Table:  # one nullable string schema for the union
-        return t.select(*(t[c].cast("string").name(c) for c in cols))
 
-    u = loose(j)
-    for part in (by_source, whole, birth):
+_COUNT_COLUMNS = ("kind", "stage", "basis", "group", "status")
+
+
+def _count_union(parts: list[ir.Table]) -> pd.DataFrame:
+    """Rows of children counted by :data:`_COUNT_COLUMNS` (one nullable string schema)."""
+    def loose(t: ir.Table) -> ir.Table:
+        return t.select(*(t[c].cast("string").name(c) for c in _COUNT_COLUMNS))
+
+    u = loose(parts[0])
+    for part in parts[1:]:
         u = u.union(loose(part), distinct=False)
-    df = u.group_by(["kind", "stage", "basis", "group", "status"]).agg(n=u.count()).to_pandas()
+    df = u.group_by(list(_COUNT_COLUMNS)).agg(n=u.count()).to_pandas()
     df["n"] = df["n"].astype("int64")
     return df
 
@@ -210,15 +240,26 @@ def _pairs(con, period: int) -> ir.Table:
 
 def _conflict_counts(con, period: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(totals, values): children compared and in conflict per pair of returns and kind (plus
-    an ``ALL`` pair: any two returns), and conflicting children per pair of values."""
+    an ``ALL`` pair: any two returns), and conflicting children per pair of values.
+
+    Distinct children are counted in two steps (flags per child and pair of returns, then
+    sums) rather than with one ``COUNT(DISTINCT)`` per kind: each distinct count is a hash
+    table of its own over every compared pair, and five of them took most of this query.
+    """
     p = _pairs(con, period)
-    aggs = {"compared": p.child_key.nunique(),
-            "any": p.child_key.nunique(where=p.differ)}
+    flags = {"any": p.differ}
     for k in CONFLICT_KINDS[1:]:
-        aggs[k] = p.child_key.nunique(where=p.differ & (p.kind == k))
-    by_pair = p.group_by(["source_a", "source_b"]).agg(**aggs)
-    overall = p.aggregate(**aggs).mutate(source_a=ibis.literal(ALL),
-                                         source_b=ibis.literal(""))
+        flags[k] = p.differ & (p.kind == k)
+    per_pair = p.group_by(["child_key", "source_a", "source_b"]).agg(
+        **{k: ibis.ifelse(f, 1, 0).max() for k, f in flags.items()})
+    sums = {"compared": per_pair.count(),
+            **{k: per_pair[k].sum() for k in CONFLICT_KINDS}}
+    by_pair = per_pair.group_by(["source_a", "source_b"]).agg(**sums)
+    per_child = per_pair.group_by("child_key").agg(
+        **{k: per_pair[k].max() for k in CONFLICT_KINDS})
+    overall = per_child.aggregate(
+        compared=per_child.count(), **{k: per_child[k].sum() for k in CONFLICT_KINDS},
+    ).mutate(source_a=ibis.literal(ALL), source_b=ibis.literal(""))
     totals = by_pair.union(overall.select(*by_pair.columns), distinct=False).to_pandas()
     d = p.filter(p.differ)
     values = d.group_by(["source_a", "source_b", "value_a", "value_b", "kind"]).agg(
@@ -650,7 +691,8 @@ def _suppress_changes(change: pd.DataFrame, cur: pd.DataFrame,
 def quality(warehouse: object = None, period: int | Sequence[int] | None = None, *,
             suppression: str = "dfe", threshold: int = sdc.THRESHOLD,
             confidence: float = 0.95,
-            mapping_file: Path | str | None = None) -> pd.DataFrame:
+            mapping_file: Path | str | None = None,
+            completeness: Callable[[int], pd.DataFrame | None] | None = None) -> pd.DataFrame:
     """The ethnicity recording-quality table for one or more periods (default: every period
     in the warehouse, so the trend is visible).  Columns :data:`COLUMNS`, documented in
     ``docs/quality.md``; no child key or id appears in it.
@@ -658,6 +700,10 @@ def quality(warehouse: object = None, period: int | Sequence[int] | None = None,
     ``warehouse`` is a DuckDB file path or an Ibis backend holding the warehouse tables (e.g.
     Spark).  ``mapping_file`` is the authority's label decisions (default
     ``$ARPKIT_ETHNICITY_MAP`` or ``./arpkit-ethnicity-map.yml``).
+
+    ``completeness(period)``, for a caller that has already counted the qualifying children
+    (the report pack, from the metrics cube's), returns :func:`cohort_counts` for the period,
+    or None to have them counted here; the table is the same either way.
     """
     if suppression not in SUPPRESSION_MODES:
         raise ConfigError(f"suppression must be one of {SUPPRESSION_MODES}, not {suppression!r}")
@@ -672,7 +718,11 @@ def quality(warehouse: object = None, period: int | Sequence[int] | None = None,
         labels = _unmapped_labels(con, p) if p in wanted else pd.DataFrame()
         decided = _decided(overrides, labels)
         totals, values = _conflict_counts(con, p) if p in wanted else (pd.DataFrame(),) * 2
-        counts = _completeness_counts(con, p)
+        handed = completeness(p) if completeness is not None else None
+        if handed is None:
+            counts = completeness_counts(con, p)
+        else:
+            counts = pd.concat([handed, birth_counts(con, p)], ignore_index=True)
         parts = [_completeness_rows(counts[counts["kind"] != "birth"], p, s)]
         if p in wanted:
             parts += [_birth_month_rows(_birth_month_counts(counts), p, s),

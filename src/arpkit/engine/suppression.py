@@ -129,10 +129,26 @@ def _groups(table: pd.DataFrame, margins: Sequence[Sequence[str] | str]) -> list
         if not margin:
             groups.append(_Group(margin, (), np.arange(len(table))))
             continue
-        grouped = position.groupby([table[col] for col in margin], sort=True, dropna=True)
-        for key, members in grouped:
-            key_tuple = key if isinstance(key, tuple) else (key,)
-            groups.append(_Group(margin, key_tuple, members.to_numpy()))
+        cols = [table[col].to_numpy(dtype=object) for col in margin]
+        live = ~np.logical_or.reduce([pd.isna(col) for col in cols])
+        keys = list(zip(*(col[live] for col in cols), strict=True))
+        rows = np.flatnonzero(live)
+        try:
+            # The groups a sorted pandas groupby gives (keys sorted, members in table order,
+            # missing keys in no group), without pandas' per-call overhead: a pack protects
+            # hundreds of small tables, and building each groupby was most of the time.
+            members: dict[tuple, list[int]] = {}
+            for key, row in zip(keys, rows.tolist(), strict=True):
+                members.setdefault(key, []).append(row)
+            ordered = sorted(members)
+        except TypeError:  # keys of mixed types: let pandas order them
+            grouped = position.groupby([table[col] for col in margin], sort=True, dropna=True)
+            for key, part in grouped:
+                key_tuple = key if isinstance(key, tuple) else (key,)
+                groups.append(_Group(margin, key_tuple, part.to_numpy()))
+            continue
+        for key in ordered:
+            groups.append(_Group(margin, key, np.asarray(members[key], dtype=np.intp)))
     return groups
 
 

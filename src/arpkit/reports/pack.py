@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -135,10 +136,16 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
     from arpkit.reports.peers import gather_peers
     from arpkit.reports.workforce import gather_workforce
 
+    earlier = [p for p in periods if p < period]
+    shared = _SharedCompleteness({int(period), *earlier[-1:]})
+    # Order matters with two threads: pathway runs beside metrics, and quality (which waits
+    # for the counts metrics hands over) starts when one of them is done.
     calls: dict[str, Callable[[], Any]] = {
-        "metrics and team_funnel": lambda: _metrics_and_funnel(warehouse, int(period), **kw),
-        "quality": lambda: arpkit.quality(warehouse, period=period, **kw),
+        "metrics and team_funnel": lambda: _metrics_and_funnel(warehouse, int(period),
+                                                               shared=shared, **kw),
         "pathway": lambda: arpkit.pathway(warehouse, period=period, **kw),
+        "quality": lambda: arpkit.quality(warehouse, period=period, completeness=shared.get,
+                                          **kw),
         "workforce": lambda: gather_workforce(warehouse, int(period), **kw),
         "peers": lambda: gather_peers(warehouse, int(period), la_codes=la_codes,
                                       threshold=threshold, reference_dir=reference_dir),
@@ -170,19 +177,72 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
 ENGINE_THREADS = 2
 
 
+class _SharedCompleteness:
+    """The quality report's completeness counts by team and by return
+    (:func:`~arpkit.engine.quality.cohort_counts`), computed inside the metrics call from the
+    qualifying children the metrics cube materialises, for the quality call in the other
+    thread: the costliest query of ``quality`` (benchmarks/README.md) runs once per pack.
+
+    ``get(period)`` waits until the metrics call has counted ``period`` (or has finished,
+    successfully or not) and returns the counts, or None, and quality then counts them
+    itself; so the table is the same whichever call finishes first.
+    """
+
+    def __init__(self, periods: set[int]) -> None:
+        self.periods = periods
+        self._counts: dict[int, pd.DataFrame] = {}
+        self._finished = False
+        self._ready = threading.Condition()
+
+    def hook(self, con: Any) -> Callable[[int, Any], None]:
+        """``on_qualified`` for :func:`~arpkit.engine.metrics.metrics_and_counts` on ``con``."""
+        from arpkit.engine.quality import cohort_counts
+
+        def on_qualified(period: int, qualified: Any) -> None:
+            if period not in self.periods:
+                return
+            with _timed(f"quality counts for {period} (from the metrics' qualifying "
+                        "children)"):
+                counts = cohort_counts(con, period, qualified)
+            with self._ready:
+                self._counts[period] = counts
+                self._ready.notify_all()
+        return on_qualified
+
+    def finish(self) -> None:
+        with self._ready:
+            self._finished = True
+            self._ready.notify_all()
+
+    def get(self, period: int) -> pd.DataFrame | None:
+        if period not in self.periods:
+            return None
+        with self._ready:
+            self._ready.wait_for(lambda: self._finished or period in self._counts)
+            return self._counts.get(period)
+
+
 def _metrics_and_funnel(warehouse: str | Path, period: int, *, suppression: str,
-                        threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        threshold: int, shared: _SharedCompleteness | None = None,
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``arpkit.metrics`` for every period and ``arpkit.team_funnel`` for ``period`` from ONE
     count per period: the funnels are read off the cube the metrics table was counted from
     (:func:`~arpkit.engine.teams.funnel_from_counts`), which is what ``team_funnel`` would
-    count again, so the numbers are the same."""
+    count again, so the numbers are the same.  With ``shared``, quality's completeness counts
+    are taken from the same qualifying children (see :class:`_SharedCompleteness`)."""
     from arpkit.engine.metrics import MetricSettings, metrics_and_counts
     from arpkit.engine.teams import funnel_from_counts, team_funnel
     from arpkit.engine.warehouse import connect
 
     settings = MetricSettings(suppression=suppression, threshold=threshold)
-    with _timed("metrics"):
-        metrics, counts = metrics_and_counts(connect(warehouse), settings)
+    try:
+        con = connect(warehouse)
+        with _timed("metrics"):
+            metrics, counts = metrics_and_counts(
+                con, settings, on_qualified=shared.hook(con) if shared else None)
+    finally:
+        if shared is not None:
+            shared.finish()
     with _timed("team_funnel (from the metrics cube)"):
         if period in counts:
             funnel = funnel_from_counts(counts[period], suppression=suppression,
