@@ -16,6 +16,9 @@ What is timed, in one process, on the same file (already in the OS page cache):
   HMAC pseudonyms, ethnicity mapping, writing to DuckDB in one transaction, rebuilding the
   children table and committing.
 
+Each run is also printed on its own, with wall and CPU seconds per step and the load average
+after it, since the best-of figures of a shared machine hide how much they move.
+
 Run: ``.venv/bin/python benchmarks/ingest.py [--children 100000] [--repeat 1]``.  The
 generated file is cached under ``benchmarks/.cache/``.  Every step is first run once on a
 500-child census so one-off process costs (imports, DuckDB start-up) are not counted.  With
@@ -25,7 +28,9 @@ generated file is cached under ``benchmarks/.cache/``.  Every step is first run 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
+import time
 from pathlib import Path
 
 from _common import (
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
 
     best: dict[str, float] = {}
     counts: dict[str, int] = {}
+    runs: list[tuple] = []  # per run: wall and CPU seconds of each step, load average after
     with tempfile.TemporaryDirectory(prefix="arpkit-ingest-") as tmp:
         # Warm-up on a small census: module imports (several seconds when Python may not
         # write .pyc files), the ethnicity tables and DuckDB's first connection are one-off
@@ -97,12 +103,17 @@ def main(argv: list[str] | None = None) -> None:
                              formats=("cin_census",)) / "cin_census.xml"
         bare_parse(small), read_only(small), full_import(small, Path(tmp), -1)
         for run in range(args.repeat):
+            this: list[float] = []
             for name, fn in (("bare iterparse (floor)", lambda: bare_parse(path)),
                              ("arpkit read only", lambda: read_only(path)),
                              ("arpkit full import", lambda r=run: full_import(path, Path(tmp), r))):
+                cpu = time.process_time()
                 with timer() as t:
                     counts[name] = fn()
+                this += [t[0], time.process_time() - cpu]
                 best[name] = min(best.get(name, float("inf")), t[0])
+            runs.append((run + 1, *this, this[4] / this[0], this[5] / this[1],
+                         os.getloadavg()[0]))
 
     floor = best["bare iterparse (floor)"]
     children = counts["arpkit full import"]
@@ -114,6 +125,10 @@ def main(argv: list[str] | None = None) -> None:
           f"best of {args.repeat}")
     print(f"machine: {machine()}")
     print(table(rows, ["step", "seconds", "children", "children/s", "x floor"]))
+    # Each run on its own, wall and CPU (CPU time includes DuckDB's and the hashing thread's),
+    # with the 1-minute load average after it: on a shared machine the spread is the noise.
+    print(table(runs, ["run", "floor s", "floor cpu", "read s", "read cpu", "import s",
+                       "import cpu", "import/floor", "cpu ratio", "load"]))
     print(f"full import / bare parse: {ratio:.2f}x   (target: within {TARGET_RATIO:g}x; "
           f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})")
     print(f"speed-up over the 7 ms/child validator loader: {speedup:,.0f}x   (target: at least "

@@ -8,9 +8,15 @@ section 7), so this reader *streams*: ``lxml.etree.iterparse`` hands over one fi
 at a time, the reader walks its elements once (no XPath), builds plain record tuples, and
 clears the element and its finished siblings so memory stays flat.
 
-Speed comes from a fast path that trusts well-formed values (dates already seen, codes in the
-list, booleans spelt exactly) and a slow path, taken only when something looks wrong, that
-re-examines the element and reports every problem in plain English.
+Speed comes from reading children in batches, column-wise (:meth:`CinCensusReader._flush`):
+each child is serialised and split in C, children of the same shape (the same elements in the
+same order; a census has a few hundred shapes) are read together, and each check is made once
+per column of values (every referral date of the batch against the cache of dates already
+read, every referral source against the code list, ...).  A child the columns cannot vouch for
+(a value the slow path would report or change, an odd shape, a repeated id) is read instead by
+the slow path, one element at a time, in its place in the document, which re-examines it and
+reports every problem in plain English.  Both paths give the same records
+(tests/engine/readers/test_cin_census_fast_path.py).
 
 What leaves the reader is minimal (records.py): the authority's ``LAchildID``, the raw
 ethnicity label, sex as M/F/U, the birth date, disability and UASC flags, and dated events.
@@ -33,11 +39,15 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache, partial
+from itertools import repeat
+from operator import contains, itemgetter
 from pathlib import Path
+from typing import ClassVar
 
 from lxml import etree
+from lxml.etree import tostring as _tostring
 
 from arpkit.engine.codes import (
     CIN_ABUSE_CATEGORY_CODES,
@@ -133,6 +143,25 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _new = tuple.__new__  # records.py: readers on a hot path may build the tuples directly
 
+_UNSEEN = object()  # a shape not compiled yet
+#: Children read together (one batch of columns per shape); their elements stay in memory
+#: until the batch is read, a few megabytes.
+_BATCH = 8192
+#: Children of one shape read as one set of columns: short enough that a column stays in the
+#: CPU cache while the next is read (longer ones cost more per child, measured).
+_GROUP = 48
+_new_event = partial(_new, EventRecord)
+_new_child = partial(_new, ChildRecord)
+_NINE_NONE = (repeat(None),) * 9  # event columns that are None for a stage (zip reads them)
+_S47_DETAIL = '{{"icpc_date":{},"icpc_not_required":{},"icpc_target":{}}}'
+_CPP_DETAIL = '{{"latest_category":"{}","previous_plans":{},"reviews":{}}}'
+#: Shapes kept per file.  A census has a few hundred; past this many (an export where nearly
+#: every child differs) new shapes are not compiled and their children take the slow path.
+_MAX_SHAPES = 5_000
+#: After this many children, a file whose children mostly have no compiled shape is read by
+#: the slow path alone (serialising them would only add to it).
+_TRIAL = 4096
+
 #: JSON spellings of a census boolean (for the detail strings written below).
 _JSON_BOOL = {True: "true", False: "false", None: "null"}
 
@@ -161,6 +190,8 @@ class CinCensusReader(Reader):
     """
 
     kind = "cin_census"
+    #: Read children through the fast path when it can (tests turn it off to compare).
+    FAST_PATH: ClassVar[bool] = True
 
     # ------------------------------------------------------------------ detection
 
@@ -192,6 +223,15 @@ class CinCensusReader(Reader):
         self._odd_dates: dict[str | None, dt.date] = {}  # parsed, but outside that range
         self._aggregate: dict[tuple[str, ...], list] = {}
         self._ids: dict[str, int] = {}
+        # Fast path (see _prepare): compiled shapes by their tags, ICPC target dates
+        # (plausible, possibly after the collection year), assessment detail by factors.
+        self._shapes: dict[str, _Shape | None] = {}
+        self._target_dates: dict[str, dt.date] = {}
+        self._factor_details: dict[tuple[str, ...], str] = {}
+        self._allowed = _Allowed(None)
+        self._id_rules = False
+        self._fast = self.FAST_PATH
+        self._unshaped = 0
         try:
             if path.stat().st_size == 0:
                 self._error("", "", None, "the file is empty; expected a CIN census XML file")
@@ -200,11 +240,12 @@ class CinCensusReader(Reader):
             self._error("", "", None, f"the file cannot be opened: {exc.strerror or exc}")
             return
 
-        children: list[ChildRecord] = []
-        events: list[EventRecord] = []
+        self._children: list[ChildRecord] = []
+        self._events: list[EventRecord] = []
+        self._last_id: str | None = None
         size = max(1, self.settings.chunk_size)
         pos = 0
-        last_id: str | None = None
+        pending: list[tuple] = []  # children parsed but not read yet (see _flush)
         parser = etree.iterparse(
             str(path), events=("end",), tag=("Header", "Child"),
             remove_comments=True, remove_pis=True, remove_blank_text=True, resolve_entities=False,
@@ -213,6 +254,7 @@ class CinCensusReader(Reader):
         try:
             for _, elem in parser:
                 if elem.tag == "Header":
+                    yield from self._flush(pending, size)
                     if not self._check_root(elem):
                         return
                     self._read_header(elem)
@@ -222,32 +264,35 @@ class CinCensusReader(Reader):
                         return
                     if not self._resolved:
                         self._no_header()
+                    # The collection year is settled before the first child and kept.
+                    self._allowed = _Allowed(self._period)
+                    self._id_rules = (self._period or 0) >= _ID_RULES_FROM_YEAR
                 pos += 1
                 parent = elem.getparent()
                 if parent is None or parent.tag != "Children":
+                    yield from self._flush(pending, size)
                     where = "the root" if parent is None else f"<{parent.tag}>"
                     self._error(f"Child[{pos}]", "Child", None,
                                 f"a Child element sits inside {where}, not inside <Children>; "
                                 "it is read, but the file does not follow the CIN schema")
-                last_id = self._read_child(elem, pos, children, events) or last_id
-                tail = elem.tail
-                if tail and not tail.isspace():
-                    self._stray(f"Children/Child[{pos}]", "Child", tail, f"child {last_id}")
-                elem.clear(keep_tail=False)
-                if parent is not None:
-                    while elem.getprevious() is not None:
-                        del parent[0]
-                if len(children) >= size:
-                    yield Chunk(children=children, events=events)
-                    children, events = [], []
+                    pending.append((elem, pos, parent, None, None))
+                    yield from self._flush(pending, size)
+                    continue
+                pending.append(self._prepare(elem, pos, parent))
+                if len(pending) >= _BATCH:
+                    yield from self._flush(pending, size)
+            yield from self._flush(pending, size)
         except etree.XMLSyntaxError as exc:
-            # The import is abandoned once any error is logged, so chunks already yielded are
-            # harmless; the records of the unfinished chunk are dropped here.
+            # The children before the break are read (their problems come first); the import
+            # is abandoned once any error is logged, so chunks already yielded are harmless,
+            # and the records of the unfinished chunk are dropped here.
+            yield from self._flush(pending, size)
             self.meta.rows += pos
-            self._syntax_error(path, exc, pos, last_id)
+            self._syntax_error(path, exc, pos, self._last_id)
             self._flush_aggregate()
             return
         except OSError as exc:
+            yield from self._flush(pending, size)
             self._error("", "", None, f"the file cannot be read: {exc.strerror or exc}")
             return
 
@@ -260,8 +305,8 @@ class CinCensusReader(Reader):
                 self._no_header()
             self._error("Children", "Child", None,
                         "the file holds no Child elements; a CIN census lists at least one child")
-        if children:
-            yield Chunk(children=children, events=events)
+        if self._children:
+            yield Chunk(children=self._children, events=self._events)
         self._flush_aggregate()
 
     def _check_root(self, elem: etree._Element) -> bool:
@@ -436,7 +481,262 @@ class CinCensusReader(Reader):
                         f"this file is for {key} {value} but an earlier file is for {current}; "
                         "import files from different authorities or years separately")
 
-    # ------------------------------------------------------------------ one child (hot path)
+    # ------------------------------------------------------------------ children in batches
+
+    def _prepare(self, child: etree._Element, pos: int, parent: etree._Element | None,
+                 ) -> tuple:
+        """A pending child: ``(element, position, parent, leaf texts, shape)``, the last two
+        None when the slow path must read it.
+
+        The child is serialised in C and split at every ``<`` and ``>`` (tags at the odd
+        positions, texts at the even ones: the serialiser escapes ``<``, ``>`` and ``&`` in
+        text, so this is exact once no ``&`` is left); its tags find its compiled shape, which
+        takes the leaf texts.  Only those are kept, so a batch stays small in memory.
+        """
+        if not self._fast:
+            return (child, pos, parent, None, None)
+        if self._unshaped > _TRIAL // 2 and pos >= _TRIAL:
+            self._fast = False
+            return (child, pos, parent, None, None)
+        s = _tostring(child, encoding=str, with_tail=False)
+        if "&" in s:  # an escaped character: the markup's text is not the element's text
+            return (child, pos, parent, None, None)
+        parts = s.replace(">", "<").split("<")
+        key = "<".join(parts[1::2])
+        shapes = self._shapes
+        shape = shapes.get(key, _UNSEEN)
+        if shape is _UNSEEN:
+            shape = shapes[key] = (_compile_shape(parts, self._allowed)
+                                   if len(shapes) < _MAX_SHAPES else None)
+        if shape is None:
+            self._unshaped += 1
+            return (child, pos, parent, None, None)
+        texts = shape.texts(parts)
+        # No text outside the leaves: the leaf texts and the tags make up the whole markup.
+        if sum(map(len, texts)) + shape.markup != len(s):
+            return (child, pos, parent, None, None)
+        return (child, pos, parent, texts, shape)
+
+    def _flush(self, pending: list[tuple], size: int) -> Iterator[Chunk]:
+        """Read the pending children in document order, yielding each full chunk.
+
+        The children of each shape are read together, a column at a time
+        (:meth:`_read_group`); a child the fast path cannot vouch for, or whose LAchildID
+        was seen before, is then read by the slow path *in its place*, so problems come in
+        document order and duplicate ids are found exactly as one child at a time would.
+        """
+        if not pending:
+            return
+        groups: dict[_Shape, list[int]] = {}
+        for i, item in enumerate(pending):
+            if item[4] is not None:
+                groups.setdefault(item[4], []).append(i)
+        results: list[tuple | None] = [None] * len(pending)
+        for shape, members in groups.items():
+            for start in range(0, len(members), _GROUP):
+                some = members[start:start + _GROUP]
+                for i, result in zip(some, self._read_group(shape, [pending[i] for i in some]),
+                                     strict=True):
+                    results[i] = result
+        ids = self._ids
+        children, events = self._children, self._events
+        last_id = self._last_id
+        for item, result in zip(pending, results, strict=True):
+            elem, pos, parent = item[0], item[1], item[2]
+            if result is not None and result[0][0] not in ids:
+                record, row = result
+                last_id = record[0]
+                ids[last_id] = pos
+                children.append(record)
+                events.extend(filter(None, row))
+            else:
+                last_id = self._read_child(elem, pos, children, events) or last_id
+            tail = elem.tail
+            if tail and not tail.isspace():
+                self._stray(f"Children/Child[{pos}]", "Child", tail, f"child {last_id}")
+            elem.clear(keep_tail=False)
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+            if len(children) >= size:
+                self._last_id = last_id
+                yield Chunk(children=children, events=events)
+                children, events = self._children, self._events = [], []
+        self._last_id = last_id
+        pending.clear()
+
+    def _read_group(self, shape: _Shape, items: list[tuple]) -> list[tuple | None]:
+        """Read children of one shape column by column: per child ``(ChildRecord, events)``
+        (the events tuple holds None where a stage does not apply), or None when the slow
+        path must read it.
+
+        Every check is the slow path's own, made once per column with C-level ``map``,
+        ``zip`` and set operations; a child fails it only if the slow path would report a
+        problem or change a value (see :meth:`_learn_date` and :class:`_Allowed`).  Records
+        are built for every child, failing ones included, and those are dropped.
+        """
+        k = len(items)
+        bad: set[int] = set()
+        # One column per leaf, in the order of shape.texts (shape.columns finds them).
+        columns = list(zip(*map(itemgetter(3), items), strict=True))
+        absent = [None] * k
+
+        def col(at: int) -> Sequence:
+            return absent if at == _ABSENT else columns[shape.columns[at]]
+
+        for at, allowed in shape.checks:
+            values = col(at)
+            if not allowed.issuperset(values):
+                bad.update(i for i, v in enumerate(values) if v not in allowed)
+
+        dates: dict[int, list] = {_ABSENT: absent}
+        for at, cache, late_ok in ([(a, self._dates, False) for a in shape.dates]
+                                   + [(a, self._target_dates, True) for a in shape.targets]):
+            raw = col(at)
+            found = list(map(cache.get, raw))
+            if None in found:
+                for i, d in enumerate(found):
+                    if d is None:
+                        d = found[i] = self._learn_date(raw[i], late_ok)
+                        if d is None:
+                            bad.add(i)
+            dates[at] = found
+
+        def ordered(start_at: int, end_at: int) -> None:
+            """An end date before its start date: the slow path notes it."""
+            if end_at != _ABSENT:
+                bad.update(i for i, (a, b) in enumerate(zip(dates[start_at], dates[end_at],
+                                                            strict=True))
+                           if a is not None and b is not None and b < a)
+
+        cids = col(shape.id)
+        if not all(map(str.isalnum, cids)) or (self._id_rules and max(map(len, cids)) > 20):
+            bad.update(i for i, c in enumerate(cids)
+                       if not c.isalnum() or (self._id_rules and len(c) > 20))
+        ethnicity = col(shape.eth)
+        if "" in ethnicity or any(map(str.isspace, ethnicity)):
+            bad.update(i for i, e in enumerate(ethnicity) if not e or e.isspace())
+        sexes = list(map(shape.sex_map.get, col(shape.sex)))
+        if None in sexes:
+            bad.update(i for i, s in enumerate(sexes) if s is None)
+        disabled: list[bool | None] = [None] * k
+        if shape.disabilities is not None:
+            lists = list(zip(*map(col, shape.disabilities), strict=True))
+            disabled = []
+            for i, codes in enumerate(lists):
+                none = codes.count(CIN_NO_DISABILITY)
+                if none and none < len(codes):
+                    bad.add(i)  # NONE beside other disabilities: the slow path warns
+                disabled.append(none < len(codes))
+        uasc: list[bool | None] = [None] * k
+
+        slots: list[list] = []  # one list of events (or None) per event of the shape
+        plans: list[list] = []  # protection plans' keys, to find a plan given twice
+        for start_at, end_at, src, need, reason, icpc_at, nfa_at, blocks in shape.referrals:
+            ordered(start_at, end_at)
+            starts, ends = dates[start_at], dates[end_at]
+            nfa = list(map(_BOOL_FAST.get, col(nfa_at)))
+            detail: Iterable[str | None] = repeat(None)
+            if icpc_at != _ABSENT:
+                # == json.dumps({"icpc_date": ...}): a date needs no escaping, and text that
+                # read as a 10-character date is already its isoformat.
+                detail = [None if d is None else
+                          f'{{"icpc_date":"{raw if len(raw) == 10 else d.isoformat()}"}}'
+                          for raw, d in zip(col(icpc_at), dates[icpc_at], strict=True)]
+                detail = list(detail)
+            fields = (starts, ends, repeat(None), col(src), nfa, col(reason), col(need),
+                      repeat(None), repeat(None), repeat(None), repeat(None))
+            slots.append(list(map(_new_event, zip(cids, repeat("referral"), *fields, detail))))
+            if False in nfa:
+                cin = map(_new_event, zip(cids, repeat("cin"), *fields, detail))
+                slots.append([e if n is False else None for e, n in zip(cin, nfa, strict=True)])
+            for block in blocks:
+                kind = block[0]
+                if kind == _ASSESSMENT:
+                    _, start_at, end_at, factor_at = block
+                    ordered(start_at, end_at)
+                    if factor_at is None:
+                        detail = repeat('{"factors":[]}')
+                    else:
+                        factors = list(zip(*map(col, factor_at), strict=True))
+                        detail = list(map(self._factor_detail, factors))
+                        for i, hit in enumerate(map(contains, factors, repeat(CIN_UASC_FACTOR))):
+                            if hit:
+                                uasc[i] = True
+                    slots.append(list(map(_new_event, zip(
+                        cids, repeat("assessment"), dates[start_at], dates[end_at],
+                        *_NINE_NONE, detail))))
+                elif kind == _PLAN:
+                    _, start_at, end_at = block
+                    ordered(start_at, end_at)
+                    slots.append(list(map(_new_event, zip(
+                        cids, repeat("cin_plan"), dates[start_at], dates[end_at],
+                        *_NINE_NONE, repeat(None)))))
+                elif kind == _S47:
+                    _, start_at, target_at, icpc_at, required_at = block
+                    detail = map(_S47_DETAIL.format, map(_json_date, dates[icpc_at]),
+                                 map(_JSON_BOOL.get, map(_BOOL_FAST.get, col(required_at))),
+                                 map(_json_date, dates[target_at]))
+                    slots.append(list(map(_new_event, zip(
+                        cids, repeat("s47"), dates[start_at], repeat(None), *_NINE_NONE,
+                        detail))))
+                else:  # _CPP
+                    _, start_at, end_at, initial_at, latest_at, previous_at, reviews = block
+                    ordered(start_at, end_at)
+                    previous = [int(t) if t.isdigit() and t.isascii() else None
+                                for t in col(previous_at)]
+                    if None in previous:
+                        bad.update(i for i, n in enumerate(previous) if n is None)
+                    initial, latest = col(initial_at), col(latest_at)
+                    if shape.cpp_count > 1:
+                        review_dates = (zip(*(dates[r] for r in reviews), strict=True)
+                                        if reviews else repeat(()))
+                        plans.append(list(zip(dates[start_at], dates[end_at], initial, latest,
+                                              previous, review_dates, strict=False)))
+                    detail = map(_CPP_DETAIL.format, latest, previous, repeat(len(reviews)))
+                    slots.append(list(map(_new_event, zip(
+                        cids, repeat("cp_plan"), dates[start_at], dates[end_at],
+                        *_NINE_NONE[:5], initial, *_NINE_NONE[:3], detail))))
+        if plans:  # a plan repeated exactly within a child: the slow path warns
+            for i, keys in enumerate(zip(*plans, strict=True)):
+                if len(set(keys)) < len(keys):
+                    bad.add(i)
+
+        records = map(_new_child, zip(cids, ethnicity, sexes, dates[shape.birth], disabled,
+                                      uasc, strict=True))
+        return [None if i in bad else result
+                for i, result in enumerate(zip(records, zip(*slots, strict=True), strict=True))]
+
+    def _factor_detail(self, factors: tuple[str, ...]) -> str:
+        """An assessment's detail, ``json.dumps({"factors": [...]})`` (listed codes need no
+        escaping), once per distinct list of factors."""
+        detail = self._factor_details.get(factors)
+        if detail is None:
+            detail = self._factor_details[factors] = (
+                '{"factors":[' + ",".join(f'"{c}"' for c in factors) + "]}")
+        return detail
+
+    def _learn_date(self, raw: str, late_ok: bool) -> dt.date | None:
+        """The date in ``raw`` if :meth:`_date` would read it without a problem (plausible and
+        in the collection year; or after it, for an ICPC target), caching it; else None."""
+        text = raw.strip()
+        if len(text) != 10:
+            return None
+        try:
+            d = parse_iso_date(text)
+        except ValueError:
+            return None
+        if d < EARLIEST_PLAUSIBLE:
+            return None
+        if self._end is not None and d > self._end:
+            if not late_ok:
+                return None
+        else:
+            self._dates[raw] = d
+        self._target_dates[raw] = d
+        return d
+
+    # ------------------------------------------------------------------ one child (slow path)
 
     def _read_child(self, child: etree._Element, pos: int, out_children: list[ChildRecord],
                     out_events: list[EventRecord]) -> str | None:
@@ -1101,6 +1401,341 @@ class CinCensusReader(Reader):
             extra = f" ({count} times in this file; the first is shown)" if count > 1 else ""
             self._warn(loc, field, value, f"{who}: {message}{extra}")
         self._aggregate = {}
+
+
+# ---------------------------------------------------------------------- fast path: shapes
+#
+# A census repeats a few hundred child "shapes" (which elements, in which order, how many
+# referrals, assessments and factors) tens of thousands of times.  The fast path serialises a
+# finished ``Child`` once in C (``etree.tostring``), splits the markup at every ``<`` and ``>``
+# (tags at odd positions, the text after each tag at the even ones: the serialiser escapes
+# ``<``, ``>`` and ``&`` in text, so the split is exact), and looks its tags up in a table of
+# compiled shapes.  A shape says, for that exact structure, which split position holds each
+# value the reader needs, so the values of a batch's children of one shape line up in
+# columns, checked and turned into records with C-level ``map``/``zip`` and set tests
+# (CinCensusReader._read_group) instead of Python per element.  Only a shape that the slow
+# path would read
+# *silently* compiles: anything else (an unknown or repeated element, a missing required
+# element, a block from another year, a ``Sex`` element in a ``GenderCurrent`` year, ...)
+# compiles to None and every child of that shape takes the slow path, which reports it.
+
+#: The split position standing for an absent (or empty ``<X/>``) element, read as None.
+_ABSENT = -1
+
+_ASSESSMENT, _PLAN, _S47, _CPP = range(4)
+
+
+class _Unsupported(Exception):
+    """A shape the fast path does not read (its children take the slow path)."""
+
+
+class _Node:
+    """One element of a serialised child: its name, the split position of the text that
+    follows its start tag (None for an empty ``<X/>``), and its child elements."""
+
+    __slots__ = ("kids", "name", "slot")
+
+    def __init__(self, name: str, slot: int | None) -> None:
+        self.name = name
+        self.slot = slot
+        self.kids: list[_Node] = []
+
+
+def _parse_tags(tags: list[str]) -> _Node | None:
+    """The element tree of a serialised child from its tags (``Name``, ``/Name``, ``Name/``),
+    or None when they do not nest as one element (so cannot be a serialised element)."""
+    root: _Node | None = None
+    stack: list[_Node] = []
+    for j, tag in enumerate(tags):
+        if tag[:1] == "/":
+            if not stack or stack[-1].name != tag[1:]:
+                return None
+            stack.pop()
+            continue
+        empty = tag[-1:] == "/"
+        node = _Node(tag[:-1] if empty else tag, None if empty else 2 * j + 2)
+        if stack:
+            stack[-1].kids.append(node)
+        elif root is None:
+            root = node
+        else:
+            return None
+        if not empty:
+            stack.append(node)
+    return root if not stack else None
+
+
+class _Allowed:
+    """The values the fast path accepts as they stand, per kind, for one collection year:
+    exactly the spellings the slow path reads without a problem and without change."""
+
+    def __init__(self, period: int | None) -> None:
+        def in_year(codes: frozenset[str], years: Mapping[str, YearRange]) -> frozenset[str]:
+            return frozenset(c for c in codes
+                             if period is None or valid_in_year(c, period, years))
+
+        self.period = period
+        self.sets: dict[str, frozenset[str]] = {
+            "upn_unknown": CIN_UPN_UNKNOWN_CODES,
+            "disability": CIN_DISABILITY_CODES,
+            "source": in_year(CIN_REFERRAL_SOURCE_CODES, CIN_REFERRAL_SOURCE_YEARS),
+            "need": CIN_PRIMARY_NEED_CODES,
+            "reason": in_year(CIN_CLOSURE_REASON_CODES, CIN_CLOSURE_REASON_YEARS),
+            "bool": frozenset(_BOOL_FAST),
+            "factor": in_year(CIN_ASSESSMENT_FACTOR_CODES, CIN_ASSESSMENT_FACTOR_YEARS),
+            "abuse": CIN_ABUSE_CATEGORY_CODES,
+        }
+        # A code is read as ``raw.strip().upper()``: only spellings equal to that are taken
+        # as they stand.
+        for kind, codes in self.sets.items():
+            self.sets[kind] = frozenset(c for c in codes if c == c.strip().upper()
+                                        or kind == "bool")
+
+
+def _taker(slots: list[int]) -> Callable[[list], tuple]:
+    """``itemgetter`` that always returns a tuple (``itemgetter(i)`` returns the item)."""
+    if len(slots) == 1:
+        (i,) = slots
+        return lambda parts: (parts[i],)
+    return itemgetter(*slots)
+
+
+class _Shape:
+    """Where the values of every child of one shape are (see the section comment): split
+    positions (``_ABSENT`` for an element that is absent or empty).
+
+    ``texts`` takes every leaf text (their lengths prove there is no other text: no stray
+    text, no text beside child elements) and ``columns`` finds a leaf's place in it;
+    ``dates`` are the dates that must be plausible and in the collection year, ``targets``
+    the ICPC target dates (which may lie after it); ``checks`` pairs each code's position
+    with the set its value must belong to.
+    ``referrals`` holds one tuple per CINdetails with its blocks in document order (see
+    :meth:`CinCensusReader._read_group`).
+    """
+
+    __slots__ = ("birth", "checks", "columns", "cpp_count", "dates", "disabilities", "eth",
+                 "id", "markup", "referrals", "sex", "sex_map", "targets", "texts")
+
+    markup: int
+    texts: Callable[[list], tuple]
+    columns: dict[int, int]
+    dates: tuple[int, ...]
+    targets: tuple[int, ...]
+    checks: tuple[tuple[int, frozenset[str]], ...]
+    id: int
+    eth: int
+    sex: int
+    sex_map: dict[str, str]
+    birth: int
+    disabilities: tuple[int, ...] | None
+    referrals: tuple[tuple, ...]
+    cpp_count: int
+
+
+class _ShapeCompiler:
+    """Compiles one shape, raising :class:`_Unsupported` wherever the slow path would
+    report something or read the child differently."""
+
+    def __init__(self, allowed: _Allowed) -> None:
+        self.allowed = allowed
+        self.texts: list[int] = []
+        self.dates: list[int] = []
+        self.targets: list[int] = []
+        self.codes: dict[str, list[int]] = {}
+        self.cpp_count = 0
+
+    # -- building blocks
+
+    @staticmethod
+    def block(node: _Node | None, known: frozenset[str],
+              holders: frozenset[str] = _NONE) -> dict[str, _Node]:
+        """A block's elements by name: each known, at most once, and leaves but for holders."""
+        if node is None or node.slot is None:
+            raise _Unsupported
+        found: dict[str, _Node] = {}
+        for kid in node.kids:
+            if kid.name not in known or kid.name in found or (kid.kids
+                                                             and kid.name not in holders):
+                raise _Unsupported
+            found[kid.name] = kid
+        return found
+
+    def text(self, node: _Node | None) -> int:
+        """A leaf element that must hold text: its split position."""
+        if node is None or node.slot is None or node.kids:
+            raise _Unsupported
+        self.texts.append(node.slot)
+        return node.slot
+
+    def ignored(self, node: _Node) -> None:
+        """A leaf read past (UPN): its text only counts for the length check."""
+        if node.kids:
+            raise _Unsupported
+        if node.slot is not None:
+            self.texts.append(node.slot)
+
+    def code(self, kind: str, node: _Node | None) -> int:
+        slot = self.text(node)
+        self.codes.setdefault(kind, []).append(slot)
+        return slot
+
+    def optional_code(self, kind: str, node: _Node | None) -> int:
+        """A code the slow path reads as None, silently, when absent or empty."""
+        if node is None or (node.slot is None and not node.kids):
+            return _ABSENT
+        return self.code(kind, node)
+
+    def date(self, node: _Node | None) -> int:
+        """A required date (plausible and in the collection year): its split position."""
+        slot = self.text(node)
+        self.dates.append(slot)
+        return slot
+
+    def optional_date(self, node: _Node | None) -> int:
+        """A date the slow path reads as None, silently, when absent or empty."""
+        if node is None or (node.slot is None and not node.kids):
+            return _ABSENT
+        return self.date(node)
+
+    # -- the child and its blocks
+
+    def child(self, root: _Node) -> _Shape:
+        if root.name != "Child" or root.slot is None:
+            raise _Unsupported
+        names = [k.name for k in root.kids]
+        if (names.count("ChildIdentifiers") != 1 or names.count("ChildCharacteristics") != 1
+                or len(names) == 2 or names.count("CINdetails") != len(names) - 2):
+            raise _Unsupported
+        shape = _Shape()
+        ident = next(k for k in root.kids if k.name == "ChildIdentifiers")
+        ids = self.block(ident, _IDENT_LEAVES)
+        if "ExpectedPersonBirthDate" in ids:
+            raise _Unsupported
+        shape.id = self.text(ids.get("LAchildID"))
+        shape.birth = self.date(ids.get("PersonBirthDate"))
+        if "PersonDeathDate" in ids:
+            self.optional_date(ids["PersonDeathDate"])
+        if "UPNunknown" in ids:
+            self.code("upn_unknown", ids["UPNunknown"])
+        for name in ("UPN", "FormerUPN"):
+            if name in ids:
+                self.ignored(ids[name])
+        period = self.allowed.period
+        if period is None or ("Sex" in ids) == ("GenderCurrent" in ids):
+            raise _Unsupported
+        tag = "Sex" if "Sex" in ids else "GenderCurrent"
+        if (tag == "Sex") != (period >= CIN_SEX_FROM_YEAR):
+            raise _Unsupported
+        shape.sex = self.text(ids[tag])
+        shape.sex_map = _SEX_FAST if tag == "Sex" else _GENDER_FAST
+
+        chars = next(k for k in root.kids if k.name == "ChildCharacteristics")
+        found = self.block(chars, _CHARS_LEAVES, frozenset({"Disabilities"}))
+        shape.eth = self.text(found.get("Ethnicity"))
+        holder = found.get("Disabilities")
+        shape.disabilities = None
+        if holder is not None:
+            if holder.slot is None or not holder.kids:
+                raise _Unsupported
+            if any(k.name != "Disability" for k in holder.kids):
+                raise _Unsupported
+            shape.disabilities = tuple(self.code("disability", k) for k in holder.kids)
+
+        shape.referrals = tuple(self.referral(k) for k in root.kids if k.name == "CINdetails")
+        shape.cpp_count = self.cpp_count
+        shape.markup = 0  # set by the caller, which has the tags
+        shape.texts = _taker(self.texts)
+        shape.columns = {slot: j for j, slot in enumerate(self.texts)}
+        shape.dates = tuple(dict.fromkeys(self.dates))
+        shape.targets = tuple(dict.fromkeys(self.targets))
+        shape.checks = tuple((slot, self.allowed.sets[kind])
+                             for kind, slots in self.codes.items() for slot in slots)
+        return shape
+
+    def referral(self, cind: _Node) -> tuple:
+        if cind.slot is None:
+            raise _Unsupported
+        leaves: dict[str, _Node] = {}
+        blocks: list[tuple] = []
+        for kid in cind.kids:
+            if kid.name in _CIND_REPEATS:
+                blocks.append(self.repeat(kid))
+            elif kid.name in _CIND_LEAVES and kid.name not in leaves and not kid.kids:
+                leaves[kid.name] = kid
+            else:
+                raise _Unsupported
+        return (self.date(leaves.get("CINreferralDate")),
+                self.optional_date(leaves.get("CINclosureDate")),
+                self.code("source", leaves.get("ReferralSource")),
+                self.optional_code("need", leaves.get("PrimaryNeedCode")),
+                self.optional_code("reason", leaves.get("ReasonForClosure")),
+                self.optional_date(leaves.get("DateOfInitialCPC")),
+                self.code("bool", leaves.get("ReferralNFA")),
+                tuple(blocks))
+
+    def repeat(self, node: _Node) -> tuple:
+        name = node.name
+        if name == "Assessments":
+            f = self.block(node, _ASSESSMENT_LEAVES, frozenset({"FactorsIdentifiedAtAssessment"}))
+            start = self.date(f.get("AssessmentActualStartDate"))
+            if "AssessmentInternalReviewDate" in f:
+                self.optional_date(f["AssessmentInternalReviewDate"])
+            end = self.optional_date(f.get("AssessmentAuthorisationDate"))
+            holder = f.get("FactorsIdentifiedAtAssessment")
+            factors = None
+            if holder is not None:
+                if holder.slot is None or not holder.kids or any(
+                        k.name != "AssessmentFactors" for k in holder.kids):
+                    raise _Unsupported
+                factors = tuple(self.code("factor", k) for k in holder.kids)
+            return (_ASSESSMENT, start, end, factors)
+        if name == "CINPlanDates":
+            period = self.allowed.period
+            if period is not None and period < CIN_PLAN_DATES_FROM_YEAR:
+                raise _Unsupported
+            f = self.block(node, _PLAN_LEAVES)
+            return (_PLAN, self.date(f.get("CINPlanStartDate")),
+                    self.optional_date(f.get("CINPlanEndDate")))
+        if name == "Section47":
+            f = self.block(node, _S47_LEAVES)
+            start = self.date(f.get("S47ActualStartDate"))
+            target = f.get("InitialCPCtarget")
+            target_at = _ABSENT
+            if target is not None and (target.slot is not None or target.kids):
+                target_at = self.text(target)
+                self.targets.append(target_at)
+            icpc = self.optional_date(f.get("DateOfInitialCPC"))
+            return (_S47, start, target_at, icpc, self.code("bool", f.get("ICPCnotRequired")))
+        if name == "ChildProtectionPlans":
+            f = self.block(node, _CPP_LEAVES, frozenset({"Reviews"}))
+            self.cpp_count += 1
+            start = self.date(f.get("CPPstartDate"))
+            end = self.optional_date(f.get("CPPendDate"))
+            initial = self.code("abuse", f.get("InitialCategoryOfAbuse"))
+            latest = self.code("abuse", f.get("LatestCategoryOfAbuse"))
+            previous = self.text(f.get("NumberOfPreviousCPP"))
+            reviews: tuple[int, ...] = ()
+            holder = f.get("Reviews")
+            if holder is not None and holder.slot is not None:
+                if any(k.name != "CPPreviewDate" for k in holder.kids):
+                    raise _Unsupported
+                reviews = tuple(self.date(k) for k in holder.kids)
+            return (_CPP, start, end, initial, latest, previous, reviews)
+        raise _Unsupported  # PreProceedingsandFGDM: noted by the slow path
+
+
+def _compile_shape(parts: list[str], allowed: _Allowed) -> _Shape | None:
+    """The shape of a child from its split markup, or None if the fast path cannot read it."""
+    tags = parts[1::2]
+    root = _parse_tags(tags)
+    if root is None:
+        return None
+    try:
+        shape = _ShapeCompiler(allowed).child(root)
+    except _Unsupported:
+        return None
+    shape.markup = sum(map(len, tags)) + 2 * len(tags)
+    return shape
 
 
 def _list_texts(holder: etree._Element, tag: str) -> tuple[list[str | None], bool]:
