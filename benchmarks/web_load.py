@@ -390,9 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--children", type=int, default=3000)
-    ap.add_argument("--configs", nargs="+", default=["2x8"], metavar="WxT[cN][-close]",
-                    help="gunicorn workers x threads, one run each (default 2x8); cN: at "
-                         "most N connections per worker; -close: no keep-alive")
+    ap.add_argument("--configs", nargs="+", default=["2x4"], metavar="WxT[cN][-close]",
+                    help="gunicorn workers x threads, one run each (default 2x4, as make "
+                         "run); cN: at most N connections per worker; -close: no keep-alive")
     ap.add_argument("--think", nargs="+", type=float, default=[0.0], metavar="SECONDS",
                     help="mean think time between a user's pages, one run each (default 0)")
     ap.add_argument("--warm", action="store_true",

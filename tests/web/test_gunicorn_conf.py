@@ -25,7 +25,7 @@ def load(monkeypatch):
 
 def test_by_default_two_threaded_workers_share_the_connections_under_a_cap(load):
     conf = load()
-    assert (conf.worker_class, conf.workers, conf.threads) == ("gthread", 2, 8)
+    assert (conf.worker_class, conf.workers, conf.threads) == ("gthread", 2, 4)
     assert conf.worker_connections == 32
     assert conf.workers * conf.worker_connections >= 50
 

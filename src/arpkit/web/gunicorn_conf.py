@@ -35,6 +35,6 @@ def _int(name: str, default: int) -> int:
 
 worker_class = "gthread"
 workers = _int("ARPKIT_WEB_WORKERS", 2)
-threads = _int("ARPKIT_WEB_THREADS", 8)
+threads = _int("ARPKIT_WEB_THREADS", 4)
 worker_connections = _int("ARPKIT_WEB_WORKER_CONNECTIONS", 32)
 keepalive = _int("ARPKIT_WEB_KEEPALIVE", 2)
