@@ -54,7 +54,7 @@ class _GatherSteps(logging.Handler):
 def run(warehouse: Path, out: Path, reference: Path | None) -> list[tuple[str, float]]:
     from arpkit.reports.html import figures_of, render_html, render_svgs
     from arpkit.reports.pack import build_sections, gather
-    from arpkit.reports.pdf import html_to_pdf
+    from arpkit.reports.pdf import charts_as_images, html_to_pdf
     from arpkit.reports.xlsx import write_workbook
 
     steps: list[tuple[str, float]] = []
@@ -80,8 +80,9 @@ def run(warehouse: Path, out: Path, reference: Path | None) -> list[tuple[str, f
         html = render_html(data, sections, svgs)
         (out / "pack.html").write_text(html, encoding="utf-8")
     steps.append(("HTML", t[0]))
-    with timer() as t:
-        html_to_pdf(html, out / "pack.pdf")
+    with timer() as t:  # as build_pack: the same template, charts as SVG images
+        html_to_pdf(render_html(data, sections, charts_as_images(figures, svgs)),
+                    out / "pack.pdf")
     steps.append(("PDF (WeasyPrint)", t[0]))
     with timer() as t:
         write_workbook(data, out / "pack.xlsx")

@@ -53,13 +53,16 @@ def build_pack(warehouse: str | Path | None, out_dir: str | Path, *, period: int
         written["xlsx"] = write_workbook(data, out / f"{stem}.xlsx")
     if "html" in formats or "pdf" in formats:
         sections = build_sections(data)
-        html = render_html(data, sections, render_svgs(figures_of(sections)))
+        figures = figures_of(sections)
+        svgs = render_svgs(figures)
         if "html" in formats:
             path = out / f"{stem}.html"
-            path.write_text(html, encoding="utf-8")
+            path.write_text(render_html(data, sections, svgs), encoding="utf-8")
             written["html"] = path
         if "pdf" in formats:
-            from arpkit.reports.pdf import html_to_pdf
+            from arpkit.reports.pdf import charts_as_images, html_to_pdf
 
-            written["pdf"] = html_to_pdf(html, out / f"{stem}.pdf")
+            written["pdf"] = html_to_pdf(
+                render_html(data, sections, charts_as_images(figures, svgs)),
+                out / f"{stem}.pdf")
     return written

@@ -104,4 +104,6 @@ def render_html(report: Report) -> str:
 def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=render_html(report)).write_pdf()
+    from arpkit.reports.pdf import self_contained_fetcher
+
+    return HTML(string=render_html(report), url_fetcher=self_contained_fetcher()).write_pdf()
