@@ -143,3 +143,34 @@ def test_connect_reads_the_warehouse_without_locking_out_other_readers(small: Pa
         assert query(small, "SELECT count(*) FROM children") == [(2,)]
     finally:
         con.disconnect()
+
+
+def _memory_limit(con) -> str:
+    return con.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def _as_duckdb_shows(size: str) -> str:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{size}'")
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def test_connections_share_one_memory_limit_so_calls_run_at_once_get_that_many_times_it(
+        small: Path, monkeypatch: pytest.MonkeyPatch):
+    from arpkit.engine.warehouse import concurrent_calls, connect
+
+    monkeypatch.setenv("ARPKIT_DUCKDB_MEMORY_LIMIT", "512MB")
+    assert _memory_limit(connect(small)) == _as_duckdb_shows("512MB")
+    with concurrent_calls(2):
+        first, second = connect(small), connect(small)
+        assert _memory_limit(first) == _memory_limit(second) == _as_duckdb_shows("1024MB")
+    assert _memory_limit(connect(small)) == _as_duckdb_shows("512MB")
+
+
+def test_a_memory_limit_that_is_not_a_size_is_passed_to_duckdb_unchanged():
+    from arpkit.engine.warehouse import _scaled
+
+    assert _scaled("1GB", 2) == "2GB"
+    assert _scaled("1.5 GiB", 2) == "3GiB"
+    assert _scaled("80%", 2) == "80%"
+    assert _scaled("1GB", 1) == "1GB"

@@ -13,6 +13,7 @@ Table reference: ``docs/warehouse.md``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -284,10 +285,43 @@ def connect(warehouse: object = None, *, read_only: bool = True):  # -> ibis Bas
     # it); benchmarks/README.md has the figures.  ARPKIT_DUCKDB_MEMORY_LIMIT overrides it.
     # Set after opening, not as a connection option: DuckDB refuses a second connection to the
     # same file with a different configuration.
-    limit = os.environ.get("ARPKIT_DUCKDB_MEMORY_LIMIT", "1GB")
+    limit = _scaled(os.environ.get("ARPKIT_DUCKDB_MEMORY_LIMIT", "1GB"), _concurrent_calls)
     con = ibis.duckdb.connect(str(path), read_only=read_only)
     con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     return con
+
+
+#: Engine calls running at once in this process (see :func:`concurrent_calls`).
+_concurrent_calls = 1
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*$", re.IGNORECASE)
+
+
+@contextmanager
+def concurrent_calls(n: int) -> Iterator[None]:
+    """Let ``n`` engine calls run at once, each on its own :func:`connect`, within the memory
+    budget one call has alone.
+
+    Why: DuckDB keeps one database instance per file in a process, and every connection to the
+    file shares it, memory limit included (a ``SET memory_limit`` on one connection is the
+    limit of all). Two calls at once under one call's limit ran out of memory on the
+    1,000,000-child report pack ("failed to pin block", benchmarks/README.md). Inside this
+    block :func:`connect` sets ``n`` times the limit, so each call keeps its own share and
+    the process's peak is bounded by ``n`` calls' worth, as it would be run one by one."""
+    global _concurrent_calls
+    previous, _concurrent_calls = _concurrent_calls, max(1, int(n))
+    try:
+        yield
+    finally:
+        _concurrent_calls = previous
+
+
+def _scaled(limit: str, factor: int) -> str:
+    """``limit`` (DuckDB size text such as ``1GB``) times ``factor``; unchanged if not a size."""
+    match = _SIZE.match(limit)
+    if factor == 1 or match is None:
+        return limit
+    number = float(match.group(1)) * factor
+    return f"{number:g}{match.group(2)}"
 
 
 def export_parquet(warehouse: str | os.PathLike[str] | None, out_dir: Path) -> list[Path]:

@@ -173,7 +173,9 @@ def gather(warehouse: str | Path, period: int | None = None, *, suppression: str
 
 #: Engine calls run at once by :func:`gather`.  Each opens its own read-only DuckDB connection
 #: and DuckDB releases the GIL while it counts, so one call's pandas work overlaps another's
-#: query; more than two only queue on a 2-core machine and split DuckDB's memory cap further.
+#: query; more than two only queue on a 2-core machine.  The connections share one DuckDB
+#: instance, so the memory cap is raised to this many calls' worth while they run
+#: (:func:`arpkit.engine.warehouse.concurrent_calls`).
 ENGINE_THREADS = 2
 
 
@@ -274,8 +276,10 @@ def _run_engine_calls(calls: dict[str, Callable[[], Any]], *, concurrent: bool,
         with _timed(name):
             return call()
 
-    with ThreadPoolExecutor(max_workers=ENGINE_THREADS,
-                            thread_name_prefix="arpkit-gather") as pool:
+    from arpkit.engine.warehouse import concurrent_calls
+
+    with concurrent_calls(ENGINE_THREADS), ThreadPoolExecutor(
+            max_workers=ENGINE_THREADS, thread_name_prefix="arpkit-gather") as pool:
         futures = {name: pool.submit(timed, name, call) for name, call in calls.items()}
         return {name: future.result() for name, future in futures.items()}
 
