@@ -42,20 +42,11 @@ def _pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARPKIT_PSEUDONYM_KEY", TEST_KEY)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the markers
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test marked ``spark`` runs on the same xdist worker (``--dist loadgroup``), so
-    the whole suite starts one JVM and one Spark session (tens of seconds each) instead of
-    one per worker."""
-    for item in items:
-        if item.get_closest_marker("spark") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("spark"))
-
-
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory):
-    """One local Spark session for the whole run (one core, no UI, one shuffle partition,
-    UTC). Tests take ``spark.newSession()`` if they register their own tables."""
+    """One local Spark session per test process (one core, no UI, one shuffle partition,
+    UTC), shared by every Spark test so a worker starts one JVM. Tests take
+    ``spark.newSession()`` if they register their own tables."""
     import os
     import shutil
 

@@ -10,8 +10,8 @@ suppression included.
 Spark runs in local mode with one core (Java 17 is on the project's machines).  Most of the
 time is Spark's start-up and first-query warm-up, and DfE suppression (pandas), so the file
 runs only two metric tables on Spark, shares one session, and keeps the expensive results in
-module fixtures.  The session is the suite's one Spark (``spark`` in tests/conftest.py); every
-test marked ``spark`` runs on the same xdist worker.
+module fixtures.  The session is shared with the suite's other Spark tests (``spark`` in
+tests/conftest.py), and ``--dist loadfile`` keeps this module on one xdist worker.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from arpkit.engine.records import ReadSettings
 from arpkit.engine.warehouse import export_parquet, register_parquet
 from arpkit.synth import generate
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.xdist_group("spark")]
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 TEST_KEY = "test-key-not-secret-0123456789abcdef"  # the autouse key of tests/conftest.py
 
