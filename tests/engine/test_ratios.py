@@ -227,9 +227,15 @@ def test_exact_conditional_p_agrees_with_binomtest_and_statsmodels(g, r):
     (a, n1), (c, n2) = g, r
     assume(a + c > 0)
     p = exact_conditional_p(a, n1, c, n2)
-    close(p, stats.binomtest(a, a + c, n1 / (n1 + n2)).pvalue, 1e-9)
-    sm = sm_test_poisson_2indep(a, n1, c, n2, method="exact-cond").pvalue
-    close(p, sm, 1e-9)
+    close_p(p, stats.binomtest(a, a + c, n1 / (n1 + n2)).pvalue)
+    close_p(p, sm_test_poisson_2indep(a, n1, c, n2, method="exact-cond").pvalue)
+
+
+def close_p(actual: float, expected: float) -> None:
+    """Agreement of two exact p-values: to 1e-9 relative, except in the far tail (below
+    1e-100, e.g. 3.9e-274 for 0 of 884 against 978 of 978), where each implementation's sum
+    of binomial terms has already lost digits to rounding; there 1e-6 relative."""
+    close(actual, expected, 1e-9 if expected >= 1e-100 else 1e-6)
 
 
 def test_exact_p_values_are_vectorised():
