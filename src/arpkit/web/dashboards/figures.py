@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from arpkit.reports import labels as lab
+from arpkit.web.dashboards.stored import DiskMemo
 
 _MEMORY_LIMIT = 512
 
@@ -99,60 +97,23 @@ def inline_svg(svg: str) -> str:
     return svg[:end] + _INNER_ROLES.sub("", svg[end:])
 
 
-class FigureCache:
-    """Rendered figures in memory (LRU, thread-safe) and on disk under ``directory``."""
+class FigureCache(DiskMemo[Rendered]):
+    """Rendered figures in memory and under ``<cache directory>/figures/`` (:mod:`.stored`)."""
 
     def __init__(self, limit: int = _MEMORY_LIMIT) -> None:
-        self.limit = limit
-        self._items: OrderedDict[str, Rendered] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(Rendered, "figures", limit)
 
     def get_or_render(self, directory: Path, key_parts: tuple[Any, ...],
                       build: Callable[[], Any]) -> Rendered:
         """``build()`` returns a :class:`arpkit.reports.charts.Figure`; it runs only on a miss."""
-        key = hashlib.sha256(repr(key_parts).encode()).hexdigest()[:32]
-        mem_key = f"{directory}:{key}"
-        with self._lock:
-            hit = self._items.get(mem_key)
-            if hit is not None:
-                self._items.move_to_end(mem_key)
-                return hit
-        path = directory / "figures" / f"{key}.json"
-        rendered = _read(path)
-        if rendered is None:
+        def draw() -> Rendered:
             figure = build()
             columns, rows = table_rows(figure.table)
-            rendered = Rendered(figure.title, figure.description, inline_svg(figure.svg()),
-                                columns, rows, list(figure.notes))
-            _write(path, rendered)
-        with self._lock:
-            self._items[mem_key] = rendered
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
-        return rendered
+            return Rendered(figure.title, figure.description, inline_svg(figure.svg()),
+                            columns, rows, list(figure.notes))
 
-    def clear(self) -> None:
-        """Forget what this process holds (the disk copies stay)."""
-        with self._lock:
-            self._items.clear()
-
-
-def _read(path: Path) -> Rendered | None:
-    try:
-        return Rendered(**json.loads(path.read_text()))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
-        return None
-
-
-def _write(path: Path, rendered: Rendered) -> None:
-    """Write atomically, so a concurrent reader never sees half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(asdict(rendered)))
-        os.replace(tmp, path)
-    except OSError:  # a read-only or vanished cache directory only costs a re-render
-        pass
+        key = hashlib.sha256(repr(key_parts).encode()).hexdigest()[:32]
+        return self.get_or_draw(directory, key, draw)
 
 
 FIGURES = FigureCache()

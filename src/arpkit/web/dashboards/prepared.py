@@ -28,14 +28,12 @@ different key, so a stored body never shows a viewer rows they may not see.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +48,7 @@ from arpkit.web.dashboards.pages import (
     PAGES,
     TREND_MEASURES,
 )
+from arpkit.web.dashboards.stored import DiskMemo
 
 #: Bodies kept in memory per process (a body is 5-150 kB, most of it SVG).
 MEMORY_LIMIT = 1024
@@ -115,77 +114,14 @@ def render_body(data: Any, slug: str, filters: dict[str, Any]) -> Body:
     return Body(html=html.strip(), empty=bool(page.empty_message))
 
 
-class BodyStore:
-    """Bodies in memory (LRU, thread-safe) and on disk under each cache directory.
-
-    Concurrent requests for the same missing body in one process wait for the first to draw
-    it rather than all drawing it (the cold-start stampede the load benchmark showed).
-    """
+class BodyStore(DiskMemo[Body]):
+    """Page bodies in memory and under ``<cache directory>/pages/`` (:mod:`.stored`)."""
 
     def __init__(self, limit: int = MEMORY_LIMIT) -> None:
-        self.limit = limit
-        self._items: OrderedDict[str, Body] = OrderedDict()
-        self._lock = threading.Lock()
-        self._drawing: dict[str, threading.Lock] = {}
-
-    def _remember(self, mem_key: str, body: Body) -> None:
-        with self._lock:
-            self._items[mem_key] = body
-            self._items.move_to_end(mem_key)
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
-
-    def cached(self, directory: Path, key: str) -> Body | None:
-        """The body from memory or disk, or None."""
-        mem_key = f"{directory}:{key}"
-        with self._lock:
-            hit = self._items.get(mem_key)
-            if hit is not None:
-                self._items.move_to_end(mem_key)
-                return hit
-        body = _read(directory / "pages" / f"{key}.json")
-        if body is not None:
-            self._remember(mem_key, body)
-        return body
+        super().__init__(Body, "pages", limit)
 
     def get_or_render(self, directory: Path, key: str, draw: Callable[[], Body]) -> Body:
-        body = self.cached(directory, key)
-        if body is not None:
-            return body
-        mem_key = f"{directory}:{key}"
-        with self._lock:
-            gate = self._drawing.setdefault(mem_key, threading.Lock())
-        with gate:
-            body = self.cached(directory, key)
-            if body is None:
-                body = draw()
-                _write(directory / "pages" / f"{key}.json", body)
-                self._remember(mem_key, body)
-        with self._lock:
-            self._drawing.pop(mem_key, None)
-        return body
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def _read(path: Path) -> Body | None:
-    try:
-        return Body(**json.loads(path.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
-        return None
-
-
-def _write(path: Path, body: Body) -> None:
-    """Write atomically, so a concurrent reader never sees half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(asdict(body)), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # a read-only or vanished cache directory only costs a redraw
-        pass
+        return self.get_or_draw(directory, key, draw)
 
 
 BODIES = BodyStore()
@@ -321,7 +257,7 @@ def prerender(manifest: cache.Manifest, root: Path | None = None, *,
                 except Exception:  # one broken chart must not stop the cache going live
                     logger.exception("could not draw dashboard page %s %s", slug, filters)
                     return False
-                _write(data.directory / "pages" / f"{key}.json", body)
+                BODIES.store(data.directory, key, body)
                 return True
 
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
