@@ -657,3 +657,47 @@ def test_a_mapping_decision_is_applied_when_the_files_are_imported_again(
     assert query(warehouse, "SELECT kind FROM imports WHERE status = 'superseded'") == [
         ("annex_a",)]
 
+
+
+def test_a_write_that_fails_in_the_background_stops_the_import_and_changes_nothing(
+        authority: Authority, warehouse: Path, newer: SynthResult,
+        monkeypatch: pytest.MonkeyPatch):
+    # The writer inserts each chunk in a background thread while the next is read
+    # (importer._Writer._insert); a failure there must surface and roll everything back.
+    import arpkit.engine.importer as importer
+
+    before = fingerprint(warehouse)
+    real = importer._Writer._execute
+    calls: list[str] = []
+
+    def failing(self, sql, params, batch):
+        calls.append(sql)
+        if len(calls) == 2:
+            raise duckdb.ConstraintException("made to fail for the test")
+        return real(self, sql, params, batch)
+
+    monkeypatch.setattr(importer._Writer, "_execute", failing)
+    with pytest.raises(duckdb.ConstraintException, match="made to fail"):
+        import_paths(newer_files(newer), warehouse=warehouse)
+    assert len(calls) == 2
+    assert fingerprint(warehouse) == before
+
+
+def test_writing_in_the_background_gives_the_same_warehouse_as_writing_in_line(
+        authority: Authority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import arpkit.engine.importer as importer
+
+    prints = []
+    for overlap in (True, False):
+        monkeypatch.setattr(importer._Writer, "OVERLAP", overlap)
+        target = tmp_path / f"overlap-{overlap}.duckdb"
+        import_paths([authority.out], warehouse=target)
+        prints.append(row_counts(target))
+        prints.append([query(target, "SELECT md5(string_agg(CAST(r AS VARCHAR), '|' ORDER BY "
+                                     f"CAST(r AS VARCHAR))) FROM (SELECT {columns} "
+                                     f"FROM {table}) r")
+                       for table, columns in (("events", "* EXCLUDE (import_id)"),
+                                              ("child_sources", "* EXCLUDE (import_id)"),
+                                              ("children", "*"))])
+    assert prints[0] == prints[2] and prints[1] == prints[3]
+    assert prints[0]["events"] > 1000

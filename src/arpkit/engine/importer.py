@@ -113,6 +113,7 @@ class _Writer:
         self.periods_written: set[int | None] = set()
         self._keys: dict[str, dict[str, str]] = {}  # la_code -> child id -> key (this file)
         self._ethnicity: dict[str | None, tuple[str | None, str]] = {}
+        self._inflight: _Background | None = None
 
     def write(self, chunk: Chunk, la_code: str, period: int | None) -> None:
         memo = self._keys.setdefault(la_code, {})
@@ -153,9 +154,38 @@ class _Writer:
             self._insert("INSERT INTO population BY NAME SELECT * FROM arpkit_batch", [], arrays)
             self.population += len(rows)
 
+    #: Run each INSERT in a background thread while the reader reads on (see :meth:`_insert`).
+    OVERLAP: ClassVar[bool] = True
+
     def _insert(self, sql: str, params: list, arrays: dict[str, pa.Array]) -> None:
-        arpkit_batch = pa.Table.from_pydict(arrays)  # noqa: F841 - DuckDB reads it by name
-        self.con.execute(sql, params)
+        """Hand one batch to DuckDB.
+
+        Why in a background thread: DuckDB releases the GIL while it scans the Arrow batch and
+        writes it, so on a second core the insert of one chunk overlaps the parsing of the
+        next instead of stopping it.  At most one insert is in flight (the connection is used
+        by one thread at a time); :meth:`wait` is called before the connection is used for
+        anything else, and re-raises the insert's error.
+        """
+        batch = pa.Table.from_pydict(arrays)
+        self.wait()
+        if self.OVERLAP:
+            self._inflight = _Background(self._execute, sql, params, batch)
+        else:
+            self._execute(sql, params, batch)
+
+    def _execute(self, sql: str, params: list, arpkit_batch: pa.Table) -> None:
+        self.con.execute(sql, params)  # DuckDB finds ``arpkit_batch`` by name in this frame
+
+    def join(self) -> None:
+        """Wait for the insert in flight, if any, keeping its error for :meth:`wait`."""
+        if self._inflight is not None:
+            self._inflight.join()
+
+    def wait(self) -> None:
+        """Wait for the insert in flight, if any; raise its error."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            inflight.result()
 
 
 _S, _D, _B, _I = pa.string(), pa.date32(), pa.bool_(), pa.int64()
@@ -293,6 +323,10 @@ class _Background:
         except BaseException as exc:  # handed to the caller of result()
             self._error = exc
 
+    def join(self) -> None:
+        """Wait for the function to end, without raising its error."""
+        self._thread.join()
+
     def result(self):
         self._thread.join()
         if self._error is not None:
@@ -365,19 +399,25 @@ def _import_all(con, detected: list[Detected], settings: ReadSettings, summary: 
         writer = _Writer(con, import_id, reader.kind, pseudo, norm)
         la_code: str | None = None
         rows_seen = 0
-        for chunk in reader.chunks():
-            rows_seen += len(chunk)
-            if la_code is None:
-                la_code = _resolve_la(reader, settings, la_from_cin)
-            failed = failed or reader.problems.has_errors or la_code is None
-            if not failed:
-                try:
-                    writer.write(chunk, la_code, reader.meta.period)  # type: ignore[arg-type]
-                except ConfigError as exc:  # e.g. a population row for an unknown area code
-                    reader.problems.error(", ".join(names), "", "la_code", None, str(exc))
-                    failed = True
-            if progress:
-                progress(", ".join(names), rows_seen, files_done)
+        try:
+            for chunk in reader.chunks():
+                rows_seen += len(chunk)
+                if la_code is None:
+                    la_code = _resolve_la(reader, settings, la_from_cin)
+                failed = failed or reader.problems.has_errors or la_code is None
+                if not failed:
+                    try:
+                        writer.write(chunk, la_code, reader.meta.period)  # type: ignore[arg-type]
+                    except ConfigError as exc:  # e.g. a population row for an unknown area code
+                        reader.problems.error(", ".join(names), "", "la_code", None, str(exc))
+                        failed = True
+                if progress:
+                    progress(", ".join(names), rows_seen, files_done)
+        finally:
+            # The connection is free again only once the last insert is done, whether the
+            # loop ended or raised (the caller then rolls back on it).
+            writer.join()
+        writer.wait()
         files_done += len(names)
         if la_code is None:
             la_code = _resolve_la(reader, settings, la_from_cin)

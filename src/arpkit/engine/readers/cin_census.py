@@ -70,6 +70,7 @@ from arpkit.engine.codes import (
     valid_in_year,
 )
 from arpkit.engine.errors import ConfigError, Problem, Severity
+from arpkit.engine.readers.xml_segments import SEGMENT_BYTES, SegmentedStream
 from arpkit.engine.records import ChildRecord, Chunk, EventRecord, Reader
 from arpkit.engine.values import (
     EARLIEST_PLAUSIBLE,
@@ -143,6 +144,8 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 _new = tuple.__new__  # records.py: readers on a hot path may build the tuples directly
 
+_PARSE_OPTIONS = {"remove_comments": True, "remove_pis": True, "remove_blank_text": True,
+                  "resolve_entities": False, "no_network": True}
 _UNSEEN = object()  # a shape not compiled yet
 #: Children read together (one batch of columns per shape); their elements stay in memory
 #: until the batch is read, a few megabytes.
@@ -192,6 +195,10 @@ class CinCensusReader(Reader):
     kind = "cin_census"
     #: Read children through the fast path when it can (tests turn it off to compare).
     FAST_PATH: ClassVar[bool] = True
+    #: Parse ahead in segments on a second core when the file allows (xml_segments.py), and
+    #: the segment size in bytes (tests make it small).
+    SEGMENTED: ClassVar[bool] = True
+    SEGMENT_BYTES: ClassVar[int] = SEGMENT_BYTES
 
     # ------------------------------------------------------------------ detection
 
@@ -243,24 +250,24 @@ class CinCensusReader(Reader):
         self._children: list[ChildRecord] = []
         self._events: list[EventRecord] = []
         self._last_id: str | None = None
-        size = max(1, self.settings.chunk_size)
+        # A chunk at most every batch, so the importer writes one while the next is parsed.
+        size = max(1, min(self.settings.chunk_size, _BATCH))
         pos = 0
         pending: list[tuple] = []  # children parsed but not read yet (see _flush)
-        parser = etree.iterparse(
-            str(path), events=("end",), tag=("Header", "Child"),
-            remove_comments=True, remove_pis=True, remove_blank_text=True, resolve_entities=False,
-            no_network=True,
-        )
+        # Parsed ahead on a second core where the file allows (xml_segments.py).
+        stream = SegmentedStream(path, container="Children", record="Child",
+                                 headers=("Header",), options=_PARSE_OPTIONS,
+                                 segment_bytes=self.SEGMENT_BYTES, enabled=self.SEGMENTED)
         try:
-            for _, elem in parser:
+            for elem, text, in_segment in stream:
                 if elem.tag == "Header":
                     yield from self._flush(pending, size)
-                    if not self._check_root(elem):
+                    if not self._check_root(stream.root_of(elem)):
                         return
                     self._read_header(elem)
                     continue
                 if pos == 0:
-                    if not self._check_root(elem):
+                    if not self._check_root(stream.root_of(elem)):
                         return
                     if not self._resolved:
                         self._no_header()
@@ -278,7 +285,9 @@ class CinCensusReader(Reader):
                     pending.append((elem, pos, parent, None, None))
                     yield from self._flush(pending, size)
                     continue
-                pending.append(self._prepare(elem, pos, parent))
+                # A segment's tree is freed whole once read: its children are not cleared
+                # one by one (and so not changed from this thread).
+                pending.append(self._prepare(elem, pos, None if in_segment else parent, text))
                 if len(pending) >= _BATCH:
                     yield from self._flush(pending, size)
             yield from self._flush(pending, size)
@@ -298,7 +307,7 @@ class CinCensusReader(Reader):
 
         self.meta.rows += pos
         if pos == 0:
-            root = parser.root
+            root = stream.root
             if root is not None and not self._check_root(root):
                 return
             if not self._resolved:
@@ -309,8 +318,7 @@ class CinCensusReader(Reader):
             yield Chunk(children=self._children, events=self._events)
         self._flush_aggregate()
 
-    def _check_root(self, elem: etree._Element) -> bool:
-        root = elem.getroottree().getroot()
+    def _check_root(self, root: etree._Element) -> bool:
         if root.tag == "Message":
             return True
         hint = (" (this looks like an SSDA903 XML export, not a CIN census)"
@@ -484,7 +492,7 @@ class CinCensusReader(Reader):
     # ------------------------------------------------------------------ children in batches
 
     def _prepare(self, child: etree._Element, pos: int, parent: etree._Element | None,
-                 ) -> tuple:
+                 text: str | None = None) -> tuple:
         """A pending child: ``(element, position, parent, leaf texts, shape)``, the last two
         None when the slow path must read it.
 
@@ -498,7 +506,9 @@ class CinCensusReader(Reader):
         if self._unshaped > _TRIAL // 2 and pos >= _TRIAL:
             self._fast = False
             return (child, pos, parent, None, None)
-        s = _tostring(child, encoding=str, with_tail=False)
+        # ``text``: the child's markup as the segment's serialisation gave it (its tail
+        # after it: a tail that is not blank leaves the markup check below unmet).
+        s = _tostring(child, encoding=str, with_tail=False) if text is None else text
         if "&" in s:  # an escaped character: the markup's text is not the element's text
             return (child, pos, parent, None, None)
         parts = s.replace(">", "<").split("<")
@@ -554,8 +564,8 @@ class CinCensusReader(Reader):
             tail = elem.tail
             if tail and not tail.isspace():
                 self._stray(f"Children/Child[{pos}]", "Child", tail, f"child {last_id}")
-            elem.clear(keep_tail=False)
             if parent is not None:
+                elem.clear(keep_tail=False)
                 while elem.getprevious() is not None:
                     del parent[0]
             if len(children) >= size:
