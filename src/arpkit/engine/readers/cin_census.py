@@ -4,9 +4,12 @@ The census is one ``<Message>`` per authority and year: a ``Header`` (collection
 and ``Children/Child`` elements, each with identifiers, characteristics and one ``CINdetails``
 block per referral (formats.md section 2.1).  A full census holds 10,000-50,000 children, and
 the DfE validator's reader spends about 7 ms per child building one-row DataFrames (formats.md
-section 7), so this reader *streams*: ``lxml.etree.iterparse`` hands over one finished ``Child``
-at a time, the reader walks its elements once (no XPath), builds plain record tuples, and
-clears the element and its finished siblings so memory stays flat.
+section 7), so this reader *streams*: finished ``Child`` elements come one at a time in
+document order, the reader walks each once (no XPath), builds plain record tuples, and lets
+the finished children go so memory stays flat.  Where the file allows, a background thread
+parses the next few megabytes of children while these are read (``xml_segments.py``: libxml2
+releases the GIL for a whole-segment parse but not under ``iterparse``); otherwise
+``lxml.etree.iterparse`` hands them over and each is cleared with its finished siblings.
 
 Speed comes from reading children in batches, column-wise (:meth:`CinCensusReader._flush`):
 each child is serialised and split in C, children of the same shape (the same elements in the
