@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -154,3 +156,17 @@ def test_every_builder_returns_a_figure_whose_table_matches_the_engine_rows(pack
             assert t["Children"] == int(r.numerator)
             if pd.notna(r.value):
                 assert t["Rate per 10,000"] == round(float(r.value), 1)
+
+
+def test_the_category_title_reads_level_above_the_labels_so_it_cannot_meet_them():
+    # Turned on its side beside the labels, the title met the longest one in the PDF.
+    df = metrics_rows([{"group": "BLACK"}, {"group": "MIXED", "value": 1.1, "ci_lower": 0.8,
+                                            "ci_upper": 1.4, "significant": False}])
+    svg = charts.disparity_figure(df, "cp_plan", "at_31_march").svg()
+    title = re.search(r'<text[^>]*transform="([^"]*)"[^>]*>Ethnic group</text>', svg)
+    labels = re.findall(r'<text[^>]*transform="translate\(([-\d.]+),([-\d.]+)\)"[^>]*>'
+                        r'(?:Black|Mixed)[^<]*</text>', svg)
+    assert title is not None and labels
+    assert "rotate" not in title.group(1)
+    title_y = float(re.match(r"translate\([-\d.]+,([-\d.]+)\)", title.group(1)).group(1))
+    assert all(title_y < float(y) - 10 for _, y in labels)  # above the first label's line

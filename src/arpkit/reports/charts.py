@@ -246,7 +246,12 @@ def _interval_dots(plot: pd.DataFrame | None, *, y: str, y_title: str, x_title: 
     base = alt.Chart(plot) if plot is not None else alt.Chart()
     height = height or max(ROW_HEIGHT * len(y_order), 60)
     x_scale = alt.Scale(zero=zero, nice=True)
-    base_y = alt.Y(f"{y}:N", sort=list(y_order), title=y_title)
+    # The category title sits level above the labels, right-aligned to the axis like a
+    # column heading: turned on its side beside them, it met the longest label when a
+    # renderer measured text wider than Vega did (the PDF's fonts).
+    base_y = alt.Y(f"{y}:N", sort=list(y_order), title=y_title,
+                   axis=alt.Axis(titleAngle=0, titleAlign="right", titleAnchor="start",
+                                 titleBaseline="bottom", titleX=-6, titleY=-6))
     shown = base.transform_filter("isValid(datum.value)")
     layers: list[alt.Chart] = [
         shown.mark_rule(strokeWidth=2, color=TEXT_COLOUR).encode(
