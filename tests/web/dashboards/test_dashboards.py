@@ -206,3 +206,45 @@ def test_the_build_command_explains_an_empty_warehouse(settings, tmp_path):
                  stdout=out)
     assert "nothing imported yet" in out.getvalue()
     assert cache.read_manifest(tmp_path / "cache") is None
+
+
+def test_a_page_view_is_audited_once_an_hour_per_viewer_and_address_with_its_filters(
+        client, cached, monkeypatch):
+    from arpkit.web.dashboards import services
+
+    services.RECENT_VIEWS.clear()
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    user = make_user(Role.ANALYST)
+    sign_in(client, user)
+
+    def views() -> list[AuditEvent]:
+        return list(AuditEvent.objects.filter(action="dashboards.viewed", actor_id=user.pk)
+                    .order_by("id"))
+
+    address = "/dashboards/disproportionality/?period=2024&stage=s47&basis=in_year"
+    assert client.get(address).status_code == 200
+    [first] = views()
+    assert first.object_id == "disproportionality" and first.path.endswith("/disproportionality/")
+    assert first.extra["filters"]["stage"] == "s47" and first.extra["filters"]["period"] == "2024"
+    client.get(address)  # a refresh within the hour adds nothing
+    assert len(views()) == 1
+    client.get("/dashboards/disproportionality/?period=2024&stage=cla&basis=in_year")
+    assert sorted(v.extra["filters"]["stage"] for v in views()) == ["cla", "s47"]
+    clock[0] += services.VIEW_AUDIT_SECONDS + 1
+    client.get(address)
+    assert len(views()) == 3
+
+
+def test_the_view_log_holds_the_filters_applied_never_the_text_typed_into_the_address(
+        client, cached):
+    from arpkit.web.dashboards import services
+
+    services.RECENT_VIEWS.clear()
+    user = make_user(Role.ANALYST)
+    sign_in(client, user)
+    client.get("/dashboards/disproportionality/?stage=<b>Jane Smith</b>&period=2024")
+    event = AuditEvent.objects.get(action="dashboards.viewed", actor_id=user.pk)
+    assert "Jane" not in str(event.extra)
+    assert event.extra["filters"]["stage"] in {"contact", "early_help", "referral", "assessment",
+                                               "s47", "cin", "cp_plan", "cla"}

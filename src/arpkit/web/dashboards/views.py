@@ -77,6 +77,7 @@ def _page(request: HttpRequest, slug: str) -> HttpResponse:
     data = dashboard_data_for(request.user)
     if data is None:
         return _no_data(request, TITLES[slug])
+    services.record_view(request, page=slug, filters_of=lambda: _form(request, slug, data)[2])
     key = responses.viewer_key(request, data)
     hit = responses.cached(request, key)
     if hit is not None:
