@@ -208,8 +208,8 @@ def test_the_local_sqlite_database_lets_a_reader_and_a_writer_work_at_once(tmp_p
         web.close()
 
 
-def test_the_build_command_draws_the_pages_of_each_managers_own_teams(cached):
-    from arpkit.web.dashboards.management.commands.build_dashboard_cache import team_scopes
+def test_the_team_scopes_to_draw_are_those_of_users_who_see_their_own_teams(cached):
+    from arpkit.web.dashboards.selectors import team_scopes
 
     teams = sorted(cache.load(cached, "funnel", "dfe")["team"].dropna().unique())
     first, second = (Team.objects.create(code=t, name=t) for t in teams[:2])
@@ -220,3 +220,21 @@ def test_the_build_command_draws_the_pages_of_each_managers_own_teams(cached):
     make_user(Role.HR_LEAD, teams=[first])  # no dashboards at all
     assert team_scopes() == {"dfe": sorted([frozenset({first.code}),
                                             frozenset({first.code, second.code})], key=sorted)}
+
+
+def test_drawing_for_everyone_draws_the_authority_and_each_managers_teams(cached,
+                                                                        monkeypatch):
+    teams = sorted(cache.load(cached, "funnel", "dfe")["team"].dropna().unique())
+    team = Team.objects.create(code=teams[0], name=teams[0])
+    make_user(Role.TEAM_MANAGER, teams=[team], manager=True)
+    calls = []
+
+    def drawing(manifest, root=None, *, suppressions=cache.SUPPRESSIONS, scopes=(None,),
+                workers=2, pages=None, progress=None):
+        calls.append((manifest.key, tuple(suppressions), list(scopes), pages))
+        return 3
+
+    monkeypatch.setattr(prepared, "prerender", drawing)
+    assert prepared.prerender_everyone(cached, pages=("teams",)) == 6
+    assert calls == [(cached.key, cache.SUPPRESSIONS, [None], ("teams",)),
+                     (cached.key, ("dfe",), [frozenset({teams[0]})], ("teams",))]

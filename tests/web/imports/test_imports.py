@@ -158,3 +158,24 @@ def test_the_upload_form_asks_for_files_and_refuses_two_with_the_same_name(clien
 def test_an_unknown_import_is_not_found(client, web_warehouse):
     sign_in(client, make_user(Role.ANALYST))
     assert client.get("/imports/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_after_an_import_the_job_draws_the_new_dashboard_pages_and_survives_a_failure(
+        client, returns, web_warehouse, settings, monkeypatch):
+    from arpkit.web.dashboards import prepared
+
+    settings.ARPKIT_PREDRAW_AFTER_IMPORT = True
+    asked: list[str] = []
+
+    def drawing(manifest, *args, **kwargs):
+        asked.append(manifest.key)
+        raise RuntimeError("drawing failed")  # only a speed-up: the import still succeeds
+
+    monkeypatch.setattr(prepared, "prerender_everyone", drawing)
+    sign_in(client, make_user(Role.ANALYST))
+    client.post("/imports/upload/", {"files": [
+        _upload(returns / "cin_census.xml"), _upload(returns / "population.csv")]})
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.SUCCEEDED, job.problems
+    manifest = cache.read_manifest(web_warehouse.parent / "cache")
+    assert asked == [manifest.key]  # the live cache, once the job had succeeded

@@ -216,6 +216,21 @@ def _ordered(periods: list[int], teams: list[str]) -> list[tuple[str, dict]]:
     return sorted(combos, key=rank)
 
 
+def prerender_everyone(manifest: cache.Manifest, root: Path | None = None, *,
+                       workers: int = 2, pages: Iterable[str] | None = None,
+                       progress: Callable[[str], None] | None = None) -> int:
+    """:func:`prerender` for the whole authority and for the teams of every signed-up user
+    who sees their own teams only (``selectors.team_scopes``); returns how many were drawn."""
+    from arpkit.web.dashboards.selectors import team_scopes
+
+    pages = None if pages is None else tuple(pages)
+    drawn = prerender(manifest, root, workers=workers, pages=pages, progress=progress)
+    for suppression, scopes in team_scopes().items():
+        drawn += prerender(manifest, root, suppressions=(suppression,), scopes=scopes,
+                           workers=workers, pages=pages, progress=progress)
+    return drawn
+
+
 def prerender(manifest: cache.Manifest, root: Path | None = None, *,
               suppressions: Iterable[str] = cache.SUPPRESSIONS,
               scopes: Iterable[frozenset[str] | None] = (None,), workers: int = 2,

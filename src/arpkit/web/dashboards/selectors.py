@@ -85,3 +85,18 @@ def dashboard_data_for(user) -> DashboardData | None:
     codes = managed_team_codes(user)
     return DashboardData(manifest=manifest, suppression=suppression_for(user),
                          team_scope=None if codes is None else frozenset(codes), root=root)
+
+
+def team_scopes() -> dict[str, list[frozenset[str]]]:
+    """The distinct team scopes of active users who see dashboards for their own teams only,
+    by the suppression they see, so their team pages can be drawn ahead too."""
+    from arpkit.web.accounts.models import User
+
+    out: dict[str, set[frozenset[str]]] = {}
+    for user in User.objects.filter(is_active=True):
+        if not has_permission(user, "dashboards.view"):
+            continue
+        codes = managed_team_codes(user)
+        if codes:
+            out.setdefault(suppression_for(user), set()).add(frozenset(codes))
+    return {k: sorted(v, key=sorted) for k, v in out.items()}

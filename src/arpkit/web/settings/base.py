@@ -36,6 +36,9 @@ WAREHOUSE_PATH = Path(os.environ.get("ARPKIT_WAREHOUSE", VAR_DIR / "arpkit.duckd
 ARPKIT_LA_CODE = os.environ.get("ARPKIT_LA_CODE", "")
 # Published DfE tables for England and statistical neighbours (see arpkit.engine.reference).
 ARPKIT_REFERENCE_DIR = os.environ.get("ARPKIT_REFERENCE_DIR", "")
+# After a browser import (or roll-back), draw every dashboard page of the new cache in the
+# background job, so nobody waits for charts on first view (docs/web.md).
+ARPKIT_PREDRAW_AFTER_IMPORT = os.environ.get("ARPKIT_PREDRAW_AFTER_IMPORT", "1") != "0"
 
 SECRET_KEY = os.environ.get("ARPKIT_SECRET_KEY", "")
 DEBUG = False

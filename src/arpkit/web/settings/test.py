@@ -28,3 +28,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Drawing every page after each import would add minutes to the suite; the test that checks
+# it turns it on (tests/web/imports).
+ARPKIT_PREDRAW_AFTER_IMPORT = False

@@ -19,24 +19,6 @@ from arpkit.web.dashboards import cache
 from arpkit.web.dashboards.services import record_cache_built
 
 
-def team_scopes() -> dict[str, list[frozenset[str]]]:
-    """The distinct team scopes of active users who see dashboards for their own teams only,
-    by the suppression they see, so their team pages can be drawn ahead too."""
-    from arpkit.web.accounts.models import User
-    from arpkit.web.accounts.selectors import managed_team_codes
-    from arpkit.web.core.permissions import has_permission
-    from arpkit.web.dashboards.selectors import suppression_for
-
-    out: dict[str, set[frozenset[str]]] = {}
-    for user in User.objects.filter(is_active=True):
-        if not has_permission(user, "dashboards.view"):
-            continue
-        codes = managed_team_codes(user)
-        if codes:
-            out.setdefault(suppression_for(user), set()).add(frozenset(codes))
-    return {k: sorted(v, key=sorted) for k, v in out.items()}
-
-
 class Command(BaseCommand):
     help = "Compute the dashboards' metric, pathway, quality and team tables from the warehouse."
 
@@ -64,13 +46,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{warehouse}: nothing imported yet; the dashboards will ask an "
                               "analyst to import data.")
             return
-        if not options["no_prerender"]:
+        if not options["no_prerender"]:  # the authority's pages are drawn; now the teams'
             from arpkit.web.dashboards import prepared
 
-            for suppression, scopes in team_scopes().items():
-                prepared.prerender(manifest, suppressions=(suppression,), scopes=scopes,
-                                   workers=options["workers"],
-                                   progress=lambda msg: self.stdout.write(msg))
+            prepared.prerender_everyone(manifest, workers=options["workers"],
+                                        progress=lambda msg: self.stdout.write(msg))
         record_cache_built(key=manifest.key, periods=manifest.periods)
         years = ", ".join(map(str, manifest.periods)) or "none"
         self.stdout.write(self.style.SUCCESS(
