@@ -28,6 +28,10 @@ header element.  From the first segment not trusted, the rest of the file is str
 spaces that every line and column number libxml2 reports is the file's own.  So a broken or
 unusual record gets the same events, the same element and the same syntax error, at the same
 line, as a plain ``iterparse`` of the file would give.
+
+Threads: each segment's tree is built by the background thread and then only read by the
+caller (lxml supports reading a tree in a thread other than the one that parsed it); the
+caller never changes it, and drops it whole once its records are read.
 """
 
 from __future__ import annotations
