@@ -91,7 +91,8 @@ class SegmentedStream:
         self.root: etree._Element | None = None
         self._head_root: etree._Element | None = None
         self._open = f"<{container}>".encode()
-        self._record_start = f"<{record}>".encode()
+        self._record_text = f"<{record}>"
+        self._record_start = self._record_text.encode()
         self._record_tag = re.compile(f"<{re.escape(record)}[\\s/>]".encode())
 
     # ------------------------------------------------------------------ public
@@ -197,14 +198,13 @@ class SegmentedStream:
     def _records(self, root: etree._Element, text: str | None,
                  ) -> Iterator[tuple[etree._Element, str | None, bool]]:
         records = list(root)
-        pieces = text.split(self._record_start.decode()) if text is not None else []
-        opening = f"<{self.container}>"
-        if len(pieces) != len(records) + 1 or pieces[0] != opening:
+        start = self._record_text
+        pieces = text.split(start) if text is not None else []
+        if len(pieces) != len(records) + 1 or pieces[0] != f"<{self.container}>":
             for element in records:
                 yield element, None, True
             return
         pieces[-1] = pieces[-1].removesuffix(f"</{self.container}>")
-        start = self._record_start.decode()
         for element, piece in zip(records, pieces[1:], strict=True):
             yield element, start + piece, True
 
@@ -274,7 +274,8 @@ class _Parser:
                     if not self._put(item) or item[0] == "fallback":
                         return
                     start += len(segment)
-        except Exception:  # a read error: iterparse meets it again and reports it
+        except Exception:  # a read error, or anything unforeseen: plain iterparse reads the
+            # rest and meets (and reports) a read error again; cutting is only a speed-up
             self._put(("fallback", start))
             return
         self._put(_END)

@@ -26,8 +26,6 @@ The session and sign-in checks run as for any request: the middleware comes befo
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -35,6 +33,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
 from arpkit.web.core.permissions import roles_of
+from arpkit.web.dashboards.stored import MemoryLRU
 
 #: Pages kept per process (a page is 10-160 kB; most of it is the shared body).
 LIMIT = 512
@@ -43,37 +42,8 @@ _TOKEN = "\x00arpkit-csrf\x00"
 _CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
-class PageMemo:
-    """Rendered pages without their nonce and CSRF token (LRU, thread-safe)."""
-
-    def __init__(self, limit: int = LIMIT) -> None:
-        self.limit = limit
-        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> str | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-            return hit
-
-    def put(self, key: tuple[Any, ...], html: str) -> None:
-        with self._lock:
-            self._items[key] = html
-            self._items.move_to_end(key)
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-PAGES = PageMemo()
+#: Rendered pages without their nonce and CSRF token, by :func:`viewer_key`.
+PAGES: MemoryLRU[tuple[Any, ...], str] = MemoryLRU(LIMIT)
 
 
 def viewer_key(request: HttpRequest, data: Any) -> tuple[Any, ...] | None:

@@ -4,46 +4,31 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 
 from arpkit.web.audit.services import record
+from arpkit.web.dashboards.stored import MemoryLRU
 
 #: A viewer's look at the same page with the same filters is logged once in this many
 #: seconds (per server process): who looked at which figures, not every refresh.
 VIEW_AUDIT_SECONDS = 3600
 _VIEW_AUDIT_LIMIT = 50_000
+#: When each (viewer, page, address) was last logged in this process.
+RECENT_VIEWS: MemoryLRU[tuple[Any, ...], float] = MemoryLRU(_VIEW_AUDIT_LIMIT)
+_RECENT_VIEWS_LOCK = threading.Lock()  # look and note in one step
 
 
-class _RecentViews:
-    """When each (viewer, page, query) was last logged in this process (bounded LRU)."""
-
-    def __init__(self, limit: int = _VIEW_AUDIT_LIMIT) -> None:
-        self.limit = limit
-        self._seen: OrderedDict[tuple[Any, ...], float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def due(self, key: tuple[Any, ...], now: float, every: float) -> bool:
-        """True (and remembered) if ``key`` was not logged within ``every`` seconds."""
-        with self._lock:
-            last = self._seen.get(key)
-            if last is not None and now - last < every:
-                return False
-            self._seen[key] = now
-            self._seen.move_to_end(key)
-            while len(self._seen) > self.limit:
-                self._seen.popitem(last=False)
-            return True
-
-    def clear(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
-
-RECENT_VIEWS = _RecentViews()
+def _view_due(key: tuple[Any, ...], now: float) -> bool:
+    """True (and noted) if ``key`` was not logged in the last :data:`VIEW_AUDIT_SECONDS`."""
+    with _RECENT_VIEWS_LOCK:
+        last = RECENT_VIEWS.get(key)
+        if last is not None and now - last < VIEW_AUDIT_SECONDS:
+            return False
+        RECENT_VIEWS.put(key, now)
+        return True
 
 
 def record_view(request: HttpRequest, *, page: str,
@@ -59,7 +44,7 @@ def record_view(request: HttpRequest, *, page: str,
     """
     user = request.user
     key = (getattr(user, "pk", None), page, request.GET.urlencode())
-    if not RECENT_VIEWS.due(key, time.monotonic(), VIEW_AUDIT_SECONDS):
+    if not _view_due(key, time.monotonic()):
         return
     filters = filters_of() or {}
     record("dashboards.viewed", actor=user, request=request,

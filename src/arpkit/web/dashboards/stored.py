@@ -1,4 +1,5 @@
-"""Drawn dashboard pieces kept in memory (LRU, thread-safe) and as JSON on disk.
+"""Drawn dashboard pieces kept in memory (LRU, thread-safe) and as JSON on disk, and the
+thread-safe LRU itself, which the dashboards use wherever they keep something per process.
 
 Page bodies (:mod:`.prepared`) and rendered charts (:mod:`.figures`) are both dataclasses drawn
 once per cache directory: every process keeps the recent ones in memory, and the first to draw
@@ -18,36 +19,58 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Generic, TypeVar
 
+K = TypeVar("K")
 T = TypeVar("T")
+
+
+class MemoryLRU(Generic[K, T]):
+    """At most ``limit`` values by key, the least recently used dropped first; thread-safe."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[K, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> T | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: K, value: T) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class DiskMemo(Generic[T]):
     """``kind`` (a dataclass) instances by ``(directory, key)``: memory first, then disk."""
 
     def __init__(self, kind: type[T], folder: str, limit: int) -> None:
-        self.kind, self.folder, self.limit = kind, folder, limit
-        self._items: OrderedDict[str, T] = OrderedDict()
+        self.kind, self.folder = kind, folder
+        self._memory: MemoryLRU[str, T] = MemoryLRU(limit)
         self._lock = threading.Lock()
         self._drawing: dict[str, threading.Lock] = {}
-
-    def _remember(self, mem_key: str, item: T) -> None:
-        with self._lock:
-            self._items[mem_key] = item
-            self._items.move_to_end(mem_key)
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
 
     def cached(self, directory: Path, key: str) -> T | None:
         """The piece from memory or disk, or None."""
         mem_key = f"{directory}:{key}"
-        with self._lock:
-            hit = self._items.get(mem_key)
-            if hit is not None:
-                self._items.move_to_end(mem_key)
-                return hit
+        hit = self._memory.get(mem_key)
+        if hit is not None:
+            return hit
         item = self._read(directory / self.folder / f"{key}.json")
         if item is not None:
-            self._remember(mem_key, item)
+            self._memory.put(mem_key, item)
         return item
 
     def get_or_draw(self, directory: Path, key: str, draw: Callable[[], T]) -> T:
@@ -63,7 +86,7 @@ class DiskMemo(Generic[T]):
             if item is None:
                 item = draw()
                 self._write(directory / self.folder / f"{key}.json", item)
-                self._remember(mem_key, item)
+                self._memory.put(mem_key, item)
         with self._lock:
             self._drawing.pop(mem_key, None)
         return item
@@ -74,8 +97,7 @@ class DiskMemo(Generic[T]):
 
     def clear(self) -> None:
         """Forget what this process holds (the disk copies stay)."""
-        with self._lock:
-            self._items.clear()
+        self._memory.clear()
 
     def _read(self, path: Path) -> T | None:
         try:
