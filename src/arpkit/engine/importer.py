@@ -98,6 +98,8 @@ class _Writer:
     """
 
     POP_COLS: ClassVar[list[str]] = [c for c, _ in wh.TABLES["population"]]
+    #: Run each INSERT in a background thread while the reader reads on (see :meth:`_insert`).
+    OVERLAP: ClassVar[bool] = True
 
     def __init__(self, con: duckdb.DuckDBPyConnection, import_id: str, kind: str,
                  pseudonymiser: Pseudonymiser, normaliser) -> None:
@@ -153,9 +155,6 @@ class _Writer:
                       for name, col in zip(self.POP_COLS, zip(*rows, strict=True), strict=True)}
             self._insert("INSERT INTO population BY NAME SELECT * FROM arpkit_batch", [], arrays)
             self.population += len(rows)
-
-    #: Run each INSERT in a background thread while the reader reads on (see :meth:`_insert`).
-    OVERLAP: ClassVar[bool] = True
 
     def _insert(self, sql: str, params: list, arrays: dict[str, pa.Array]) -> None:
         """Hand one batch to DuckDB.

@@ -86,7 +86,7 @@ def _predraw(job_id: str) -> None:
     """Draw every dashboard page of the new cache (the authority's and each team's), once
     the job has succeeded, so the first person to open a page after an import does not wait
     for its charts. Only a speed-up: if it fails, pages are drawn on first request."""
-    if not getattr(settings, "ARPKIT_PREDRAW_AFTER_IMPORT", True):
+    if not settings.ARPKIT_PREDRAW_AFTER_IMPORT:
         return
     from arpkit.web.dashboards import cache, prepared
 
