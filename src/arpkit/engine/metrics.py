@@ -289,7 +289,8 @@ def _breakdown_counts(cube: pd.DataFrame, keys: list[str], value_cols: list[str]
         agg["breakdown"] = breakdown
         frames.append(agg)
     out = pd.concat(frames, ignore_index=True)
-    out["known"] = out.apply(lambda r: _known(r["breakdown"], r["group"], r["parent1"]), axis=1)
+    out["known"] = [_known(b, g, p) for b, g, p in
+                    zip(out["breakdown"], out["group"], out["parent1"], strict=True)]
     return out
 
 
@@ -514,16 +515,21 @@ def _count_table(sc: pd.DataFrame, cc: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
-def _total_row(row: pd.Series, margin: str, index: dict) -> int | None:
-    """The published cell that a one-member margin group equals (it is the same number)."""
-    base = (row["kind"], row["stage"], row["to_stage"], row["basis"])
+_ROW_FIELDS = ["kind", "stage", "to_stage", "basis", "breakdown", "parent1", "parent2"]
+
+
+def _total_row(row: tuple, margin: str, index: dict) -> int | None:
+    """The published cell that a margin group equals when the group has one member, or whose
+    members the group are.  ``row`` is a member's :data:`_ROW_FIELDS`."""
+    kind, stage, to_stage, basis, breakdown, parent1, parent2 = row
+    base = (kind, stage, to_stage, basis)
     if margin == "bm":
         return index.get((*base, "all", ALL))
     if margin == "parent1":
-        return index.get((*base, "ethnicity_group", row["parent1"]))
+        return index.get((*base, "ethnicity_group", parent1))
     if margin == "parent2":
-        second = row["breakdown"].removeprefix("ethnicity_group_x_")
-        return index.get((*base, second, row["parent2"]))
+        second = breakdown.removeprefix("ethnicity_group_x_")
+        return index.get((*base, second, parent2))
     return None
 
 
@@ -538,13 +544,17 @@ def _suppression_mask(counts: pd.DataFrame, threshold: int) -> pd.Series:
                                                      threshold), dtype=bool), index=counts.index)
     index = {tuple(k): i for i, k in zip(counts.index, counts[_KEYS].itertuples(index=False),
                                           strict=True)}
+    # The fields a total is found by, read once: a margin's own column is only ever cleared
+    # for rows that have left that margin, so these stay true for every row looked up below.
+    fields = dict(zip(counts.index, counts[_ROW_FIELDS].itertuples(index=False, name=None),
+                      strict=True))
     ties: list[tuple[int, int]] = []
     for margin in ("bm", "known", "parent1", "parent2"):
         keys = _STAGE_KEY + (["bm"] if margin == "bm" else ["bm", margin])
         live = counts[counts[margin].notna() & counts["bm"].notna()]
         sizes = live.groupby(keys, dropna=True)["count"].transform("size")
         for i in live.index[sizes.to_numpy() == 1]:
-            total = _total_row(counts.loc[i], margin, index)
+            total = _total_row(fields[i], margin, index)
             counts.loc[i, margin] = None
             if total is not None:
                 ties.append((i, total))
@@ -556,7 +566,7 @@ def _suppression_mask(counts: pd.DataFrame, threshold: int) -> pd.Series:
         keys = _STAGE_KEY + (["bm"] if margin == "bm" else ["bm", margin])
         live = counts[counts[margin].notna() & counts["bm"].notna()]
         for _, group in live.groupby(keys, dropna=True, sort=True):
-            total = _total_row(group.iloc[0], margin, index)
+            total = _total_row(fields[group.index[0]], margin, index)
             if total is not None:
                 covers.append((total, group.index.to_numpy()))
     members = counts[counts["bm"].notna()]
@@ -597,10 +607,13 @@ def _suppress(rows: pd.DataFrame, sc: pd.DataFrame, cc: pd.DataFrame,
     counts = _count_table(sc, cc)
     mask = _suppression_mask(counts, s.threshold)
     counts["suppressed"] = mask
-    lookup = counts.set_index(_KEYS)["suppressed"]
+    # A plain dict: one look-up per measure row (thousands), where a MultiIndex ``get``
+    # costs a hundred times more.
+    lookup = dict(zip(counts[_KEYS].itertuples(index=False, name=None),
+                      mask.to_numpy(dtype=bool).tolist(), strict=True))
 
     def flag(kind: str, stage, to_stage, basis, breakdown, group) -> bool:
-        return bool(lookup.get((kind, stage, to_stage, basis, breakdown, group), False))
+        return lookup.get((kind, stage, to_stage, basis, breakdown, group), False)
 
     known_hidden = _known_suppressed(counts)
     out = []
