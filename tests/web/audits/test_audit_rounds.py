@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from html import unescape
 
 import openpyxl
 import pytest
@@ -22,6 +23,8 @@ from arpkit.web.audits.models import (
     Question,
     QuestionKind,
     Questionnaire,
+    Section,
+    SectionGrade,
     Theme,
 )
 from arpkit.web.core.permissions import Role
@@ -109,9 +112,15 @@ def assign(people, case, auditor="aud", moderator="mod"):
         "auditor": people[auditor].pk, "moderator": people[moderator].pk})
 
 
-def answers_for(case, grade: GradeLevel, action="submit", theme: Theme | None = None):
+def answers_for(case, grade: GradeLevel, action="submit", theme: Theme | None = None,
+                sections: dict[str, GradeLevel] | None = None):
+    """A whole audit: every question answered, each section graded (``grade`` unless
+    ``sections`` gives a section title another) with its analysis, the case graded."""
     data = {"action": action, "difference": "The child now has a life-story book",
             "grade": grade.pk}
+    for section in Section.objects.filter(questionnaire=case.round.questionnaire):
+        data[f"s{section.pk}_grade"] = (sections or {}).get(section.title, grade).pk
+        data[f"s{section.pk}_analysis"] = f"What the file shows for {section.title}"
     for q in Question.objects.filter(section__questionnaire=case.round.questionnaire):
         if q.kind == QuestionKind.YES_NO_PARTLY:
             data[f"q{q.pk}_choice"] = "partly"
@@ -147,8 +156,13 @@ def test_auditor_then_moderator_then_final_grade_with_an_immutable_history(peopl
                          "reason": "Identity recorded but not explored"})
     case.refresh_from_db()
     assert (case.status, case.final_grade) == (CaseStatus.AGREED, ri)
-    history = list(case.history.values_list("step", "grade__rank", "previous__rank"))
+    history = list(case.history.filter(section=None)
+                   .values_list("step", "grade__rank", "previous__rank"))
     assert history == [("auditor", 2, None), ("changed", 3, 2)]
+    sections = Section.objects.filter(questionnaire=case.round.questionnaire)
+    for section in sections:  # untouched section grades were agreed as the auditor gave them
+        assert list(case.history.filter(section=section).values_list(
+            "step", "grade__rank", "previous__rank")) == [("auditor", 2, None), ("agreed", 2, 2)]
     entry = GradeChange.objects.first()
     entry.reason = "rewritten"
     with pytest.raises(ValidationError):
@@ -158,6 +172,92 @@ def test_auditor_then_moderator_then_final_grade_with_an_immutable_history(peopl
     assert auditor.post(url, answers_for(case, good)).status_code == 200  # read-only now
     case.refresh_from_db()
     assert case.final_grade == ri
+
+
+def test_each_section_needs_a_grade_and_the_reason_for_it_before_the_case_is_submitted(
+        people, warehouse):
+    case = draw(people).cases.first()
+    assign(people, case)
+    good = GradeLevel.objects.get(rank=2)
+    first, second = Section.objects.filter(questionnaire=case.round.questionnaire)[:2]
+    auditor = client_for(people["aud"])
+    url = reverse("audits:case", args=[case.pk])
+
+    ungraded = answers_for(case, good)
+    ungraded.pop(f"s{first.pk}_grade")
+    page = unescape(auditor.post(url, ungraded).content.decode())
+    assert f"Choose the grade for \u2018{first.title}\u2019" in page
+    unexplained = answers_for(case, good)
+    unexplained[f"s{second.pk}_analysis"] = "  "
+    page = unescape(auditor.post(url, unexplained).content.decode())
+    assert f"Say why you gave \u2018{second.title}\u2019 this grade" in page
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ASSIGNED and not case.history.exists()
+
+    # Saving a draft keeps a part-graded section for later.
+    draft = answers_for(case, good, action="save")
+    draft[f"s{second.pk}_analysis"] = ""
+    auditor.post(url, draft)
+    kept = SectionGrade.objects.get(case=case, section=second)
+    assert (kept.auditor_grade, kept.analysis, kept.final_grade) == (good, "", None)
+    form = auditor.get(url).context["form"]
+    assert form[f"s{second.pk}_grade"].initial == good
+
+    auditor.post(url, answers_for(case, good))
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED
+    assert set(SectionGrade.objects.filter(case=case).values_list("section", flat=True)) == set(
+        Section.objects.filter(questionnaire=case.round.questionnaire)
+        .values_list("pk", flat=True))
+
+
+def test_the_moderator_can_change_one_section_grade_with_a_reason_and_agree_the_rest(
+        people, warehouse):
+    case = draw(people).cases.first()
+    assign(people, case)
+    good, ri = GradeLevel.objects.get(rank=2), GradeLevel.objects.get(rank=3)
+    first, second = Section.objects.filter(questionnaire=case.round.questionnaire)[:2]
+    url = reverse("audits:case", args=[case.pk])
+    client_for(people["aud"]).post(url, answers_for(case, good, sections={first.title: ri}))
+    moderator = client_for(people["mod"])
+    page = unescape(moderator.get(url).content.decode())
+    assert f"What the file shows for {first.title}" in page  # the auditor's analysis is shown
+
+    no_reason = moderator.post(url, {"decision": "agree", f"s{second.pk}_grade": ri.pk})
+    assert "Give the reason for changing the grade for" in no_reason.content.decode()
+    assert AuditCase.objects.get(pk=case.pk).status == CaseStatus.SUBMITTED
+
+    moderator.post(url, {"decision": "agree", f"s{first.pk}_grade": ri.pk,
+                         f"s{second.pk}_grade": ri.pk,
+                         f"s{second.pk}_reason": "No plan for the child's identity needs"})
+    case.refresh_from_db()
+    assert (case.status, case.final_grade) == (CaseStatus.AGREED, good)
+    finals = dict(SectionGrade.objects.filter(case=case).values_list("section", "final_grade"))
+    assert finals[first.pk] == ri.pk and finals[second.pk] == ri.pk
+    assert all(grade == good.pk for pk, grade in finals.items() if pk not in (first.pk, second.pk))
+    steps = dict(case.history.filter(step__in=["agreed", "changed"], section__isnull=False)
+                 .values_list("section", "step"))
+    assert (steps[first.pk], steps[second.pk]) == ("agreed", "changed")
+    changed = case.history.get(section=second, step="changed")
+    assert (changed.previous, changed.grade) == (good, ri)
+    assert changed.reason == "No plan for the child's identity needs"
+    page = unescape(client_for(people["mod"]).get(url).content.decode())
+    assert (f"\u2018{second.title}\u2019: Moderator changed the grade: {ri.label} "
+            f"(was {good.label})") in page
+
+
+def test_a_case_submitted_before_sections_were_graded_is_moderated_as_a_whole(people,
+                                                                              warehouse):
+    case = draw(people).cases.first()
+    assign(people, case)
+    good = GradeLevel.objects.get(rank=2)
+    AuditCase.objects.filter(pk=case.pk).update(status=CaseStatus.SUBMITTED,
+                                                auditor_grade=good)
+    client_for(people["mod"]).post(reverse("audits:case", args=[case.pk]),
+                                   {"decision": "agree"})
+    case.refresh_from_db()
+    assert (case.status, case.final_grade) == (CaseStatus.AGREED, good)
+    assert not SectionGrade.objects.filter(case=case).exists()
 
 
 def test_auditors_see_only_the_cases_assigned_to_them(people, warehouse):
@@ -238,3 +338,50 @@ def test_findings_use_the_engine_statistics_and_export_to_excel(people, warehous
     from arpkit.web.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="audits.findings_exported").exists()
+
+
+@pytest.mark.slow
+def test_findings_by_section_count_the_final_section_grades_by_ethnic_group(people, warehouse):
+    audit_round = draw(people, size=20, allocation="equal", min_per_stratum=0)
+    sections = list(Section.objects.filter(questionnaire=audit_round.questionnaire))
+    first = sections[0]
+    good, ri = GradeLevel.objects.get(rank=2), GradeLevel.objects.get(rank=3)
+    graded = {}
+    for group in ("WHITE", "BLACK"):
+        cases = list(audit_round.cases.filter(stratum=group)[:5])
+        graded[group] = len(cases)
+        for case in cases:
+            assign(people, case)
+            url = reverse("audits:case", args=[case.pk])
+            low = {first.title: ri} if group == "BLACK" else {}
+            client_for(people["aud"]).post(url, answers_for(case, good, sections=low))
+            client_for(people["mod"]).post(url, {"decision": "agree"})
+
+    table = findings.section_findings_frame(audit_round, unsuppressed=True)
+    assert list(dict.fromkeys(table["section"])) == [s.title for s in sections]
+    rows = table[table["section"] == first.title].set_index("group")
+    assert (rows.loc["WHITE", "graded"], rows.loc["WHITE", "good_or_better"]) == (
+        graded["WHITE"], graded["WHITE"])
+    assert (rows.loc["BLACK", "graded"], rows.loc["BLACK", "good_or_better"]) == (
+        graded["BLACK"], 0)
+    zero = katz_ratio(0, graded["BLACK"], graded["WHITE"], graded["WHITE"])
+    assert rows.loc["BLACK", "ratio"] == pytest.approx(zero.value)
+    assert rows.loc["BLACK", "ratio_upper"] == pytest.approx(zero.upper)
+    other = table[table["section"] == sections[1].title].set_index("group")
+    assert other.loc["BLACK", "good_or_better"] == graded["BLACK"]
+    whole = findings.findings_frame(audit_round, unsuppressed=True).set_index("group")
+    assert whole.loc["BLACK", "good_or_better"] == graded["BLACK"]  # the case grade stays Good
+
+    page = client_for(people["ana"]).get(reverse("audits:findings", args=[audit_round.pk]))
+    shown = page.context["sections"]
+    assert [s["title"] for s in shown] == [s.title for s in sections]
+    black = next(r for r in shown[0]["rows"] if r["group"] == "BLACK")
+    assert black["good_or_better_text"] == "0"
+    export = client_for(people["lead"]).get(
+        reverse("audits:findings_export", args=[audit_round.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content))["Sections"]
+    header = [c.value for c in sheet[1]]
+    cells = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2,
+                                                                         values_only=True)]
+    assert {c["section"] for c in cells} == {s.title for s in sections}
+    assert any(c["section"] == first.title and c["group"] == "BLACK" for c in cells)

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from arpkit.web.audits.models import AuditCase, CaseStatus
+from arpkit.web.audits.models import AuditCase, CaseStatus, Section, SectionGrade
 from arpkit.web.core.permissions import Role
 from tests.web.browser.axe import assert_accessible
 from tests.web.support import make_user
@@ -61,17 +61,31 @@ def test_a_round_is_drawn_audited_moderated_and_reported(live_server, signed_in,
         choice.check()
     page.get_by_label("What difference did the work make for the child?").fill(
         "Contact with grandparents restored")
-    page.get_by_label("Good", exact=True).check()
+    # Each section ends with a grade and why; then the grade for the case as a whole.
+    grades = page.get_by_role("group", name=re.compile("^Your grade for"))
+    assert grades.count() == Section.objects.filter(
+        questionnaire=case.round.questionnaire).count() + 1
+    for grade in grades.all():
+        grade.get_by_label("Good", exact=True).check()
+    for why in page.get_by_label("Why this grade?").all():
+        why.fill("Identity and culture were explored with the family")
     page.get_by_role("button", name="Submit for moderation").click()
     expect(page.get_by_text("Submitted for moderation.")).to_be_visible()
 
     page = signed_in(AuditCase.objects.get(pk=case.pk).moderator)
     page.goto(live_server.url + f"/case-audits/cases/{case.pk}/")
     assert_accessible(page)
+    first = page.get_by_role("group", name=re.compile("^Final grade for")).first
+    expect(first.get_by_label("Good", exact=True)).to_be_checked()  # the auditor's, to agree
+    first.get_by_label("Requires improvement to be good", exact=True).check()
+    page.get_by_label("If you change it, why?").first.fill("The plan says nothing of faith")
     page.get_by_label("Agree the auditor\u2019s grade").check()
     page.get_by_role("button", name="Record the final grade").click()
     expect(page.get_by_text("The final grade has been recorded.")).to_be_visible()
     assert AuditCase.objects.get(pk=case.pk).status == CaseStatus.AGREED
+    finals = [sg.final_grade.label for sg in SectionGrade.objects.filter(case=case)]
+    assert finals[0] == "Requires improvement to be good"
+    assert set(finals[1:]) == {"Good"}
 
     page = signed_in(lee)
     page.goto(live_server.url + f"/case-audits/rounds/{case.round_id}/findings/")

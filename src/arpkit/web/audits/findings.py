@@ -1,5 +1,6 @@
-"""Findings of an audit round: grades by ethnic group, disparity against the reference group,
-themes from tagged comments, and the Excel export.
+"""Findings of an audit round: grades by ethnic group (for the case as a whole and for each
+section of the questionnaire), disparity against the reference group, themes from tagged
+comments, and the Excel export.
 
 All statistics come from the engine: Wilson score intervals for the share of cases graded Good
 or better (:func:`arpkit.engine.intervals.wilson_limits`, methods.md section 1.2) and the
@@ -27,7 +28,14 @@ from arpkit.engine.ethnicity import GROUP_LABELS, GROUPS
 from arpkit.engine.intervals import wilson_limits
 from arpkit.engine.ratios import katz_ratio
 from arpkit.engine.suppression import primary_suppress, render, split_value_symbol
-from arpkit.web.audits.models import AuditCase, AuditRound, CaseStatus, Response
+from arpkit.web.audits.models import (
+    AuditCase,
+    AuditRound,
+    CaseStatus,
+    Response,
+    Section,
+    SectionGrade,
+)
 
 
 def _threshold() -> int:
@@ -39,14 +47,43 @@ def findings_frame(audit_round: AuditRound, *, unsuppressed: bool = False) -> pd
     cases graded Good or better, the share with its Wilson interval, and the disparity ratio of
     the share against the round's reference group (Katz).  Tidy, for the report pack.
     """
+    cases = AuditCase.objects.filter(round=audit_round, status=CaseStatus.AGREED)
+    outcome = dict(cases.values_list("pk", "final_grade__good_or_better"))
+    return _graded_findings(audit_round, outcome, unsuppressed=unsuppressed)
+
+
+def section_findings_frame(audit_round: AuditRound, *,
+                           unsuppressed: bool = False) -> pd.DataFrame:
+    """:func:`findings_frame` for each section of the round's questionnaire, from the final
+    section grades of agreed cases, with the section's title and order in front.  Cases
+    agreed before sections were graded have no section grades and are not counted here."""
+    frames = []
+    for section in Section.objects.filter(questionnaire=audit_round.questionnaire):
+        graded = SectionGrade.objects.filter(section=section, case__round=audit_round,
+                                             case__status=CaseStatus.AGREED,
+                                             final_grade__isnull=False)
+        outcome = dict(graded.values_list("case_id", "final_grade__good_or_better"))
+        table = _graded_findings(audit_round, outcome, unsuppressed=unsuppressed)
+        table.insert(0, "section", section.title)
+        table.insert(0, "section_order", section.order)
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame(columns=["section_order", "section"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _graded_findings(audit_round: AuditRound, outcome: dict[int, bool], *,
+                     unsuppressed: bool) -> pd.DataFrame:
+    """The findings table from ``outcome``: case id -> graded Good or better, for every case
+    with a final grade (of the case, or of one section)."""
     strata = {s["stratum"]: s for s in audit_round.strata}
-    cases = AuditCase.objects.filter(round=audit_round).select_related("final_grade")
+    stratum_of = dict(AuditCase.objects.filter(round=audit_round).values_list("pk", "stratum"))
     rows = []
     for group in [g for g in GROUPS if g in strata]:
-        graded = [c for c in cases if c.stratum == group and c.status == CaseStatus.AGREED]
+        graded = [good for pk, good in outcome.items() if stratum_of.get(pk) == group]
         rows.append({"group": group, "frame_size": strata[group]["frame_size"],
                      "sampled": strata[group]["sample_size"], "graded": len(graded),
-                     "good_or_better": sum(c.final_grade.good_or_better for c in graded)})
+                     "good_or_better": sum(bool(g) for g in graded)})
     table = pd.DataFrame(rows, columns=["group", "frame_size", "sampled", "graded",
                                         "good_or_better"])
     x, n = table["good_or_better"].to_numpy(float), table["graded"].to_numpy(float)
@@ -111,6 +148,18 @@ def for_display(table: pd.DataFrame) -> list[dict]:
     return out.to_dict("records")
 
 
+def sections_for_display(table: pd.DataFrame) -> list[dict]:
+    """:func:`section_findings_frame` for the page: ``[{"title", "rows"}]`` in section order,
+    rows as :func:`for_display` makes them."""
+    if table.empty:
+        return []
+    rows = for_display(table)
+    out: dict[str, dict] = {}
+    for row in rows:
+        out.setdefault(row["section"], {"title": row["section"], "rows": []})["rows"].append(row)
+    return list(out.values())
+
+
 def themes_frame(audit_round: AuditRound, *, unsuppressed: bool = False) -> pd.DataFrame:
     """Cases with at least one comment tagged with each theme, by ethnic group."""
     pairs = (Response.objects.filter(case__round=audit_round, themes__isnull=False)
@@ -135,8 +184,12 @@ def workbook(audit_round: AuditRound, *, unsuppressed: bool) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
+    sections = section_findings_frame(audit_round, unsuppressed=unsuppressed)
     sheets = {"Findings": _export_findings(findings_frame(audit_round,
                                                           unsuppressed=unsuppressed)),
+              "Sections": (pd.concat([sections[["section"]],
+                                      _export_findings(sections)], axis=1)
+                           if len(sections) else pd.DataFrame(columns=["section"])),
               "Themes": _export_themes(themes_frame(audit_round, unsuppressed=unsuppressed))}
     first = True
     for title, frame in sheets.items():

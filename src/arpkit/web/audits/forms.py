@@ -13,6 +13,7 @@ from arpkit.web.audits.models import (
     AuditCase,
     GradeLevel,
     QuestionKind,
+    SectionGrade,
     Theme,
 )
 
@@ -76,14 +77,20 @@ def _theme_label(theme: Theme) -> str:
     return f"{theme.label} (retired)" if theme.retired_at else theme.label
 
 
+def _grades(case: AuditCase):
+    return GradeLevel.objects.filter(scale=case.round.scale)
+
+
 class AuditForm(forms.Form):
-    """Fields per question (``q<id>_choice``/``_scale``/``_text`` and ``q<id>_themes``), the
-    difference made for the child, and the auditor's grade."""
+    """Fields per question (``q<id>_choice``/``_scale``/``_text`` and ``q<id>_themes``), a
+    grade and analysis per section (``s<id>_grade``, ``s<id>_analysis``), the difference made
+    for the child, and the auditor's grade for the case."""
 
     def __init__(self, *args, case: AuditCase, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         existing = {r.question_id: r for r in case.responses.prefetch_related("themes")}
+        graded = {sg.section_id: sg for sg in case.section_grades.all()}
         # Retired themes are offered only where this case's comments already carry them.
         themes = Theme.objects.filter(Q(retired_at__isnull=True)
                                       | Q(responses__case=case)).distinct()
@@ -121,20 +128,38 @@ class AuditForm(forms.Form):
                 self.fields[f"q{q.pk}_themes"].label_from_instance = _theme_label
                 names.append(f"q{q.pk}_themes")
                 items.append({"question": q, "names": names})
-            self.sections.append({"section": section, "items": items})
+            sg = graded.get(section.pk)
+            self.fields[f"s{section.pk}_grade"] = forms.ModelChoiceField(
+                label=f"Your grade for \u2018{section.title}\u2019", required=False,
+                widget=forms.RadioSelect, queryset=_grades(case),
+                initial=sg.auditor_grade if sg else None)
+            self.fields[f"s{section.pk}_analysis"] = forms.CharField(
+                label="Why this grade?", required=False,
+                initial=sg.analysis if sg else "",
+                help_text="What in the case file led you to this grade",
+                widget=forms.Textarea(attrs={"rows": 3}))
+            self.sections.append({"section": section, "items": items,
+                                  "grade": [f"s{section.pk}_grade", f"s{section.pk}_analysis"]})
         self.fields["difference"] = forms.CharField(
             label="What difference did the work make for the child?", required=False,
             initial=case.difference_for_child, widget=forms.Textarea(attrs={"rows": 4}))
         self.fields["grade"] = forms.ModelChoiceField(
             label="Your grade for this case", required=False, widget=forms.RadioSelect,
-            queryset=GradeLevel.objects.filter(scale=case.round.scale),
-            initial=case.auditor_grade)
+            queryset=_grades(case), initial=case.auditor_grade)
 
     def sections_with_fields(self):
         for s in self.sections:
             yield {"section": s["section"],
                    "items": [{"question": i["question"], "fields": [self[n] for n in i["names"]]}
-                             for i in s["items"]]}
+                             for i in s["items"]],
+                   "grade_fields": [self[n] for n in s["grade"]]}
+
+    def section_grades(self) -> dict[int, dict]:
+        """``{section id: {"grade", "analysis"}}`` for :func:`services.case_save`."""
+        d = self.cleaned_data
+        return {s["section"].pk: {"grade": d.get(f"s{s['section'].pk}_grade"),
+                                  "analysis": d.get(f"s{s['section'].pk}_analysis") or ""}
+                for s in self.sections}
 
     def answers(self) -> dict[int, dict]:
         d = self.cleaned_data
@@ -159,7 +184,33 @@ class ModerateForm(forms.Form):
 
     def __init__(self, *args, case: AuditCase, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grade"].queryset = GradeLevel.objects.filter(scale=case.round.scale)
+        self.fields["grade"].queryset = _grades(case)
+        # Each section the auditor graded: its final grade (the auditor's unless changed)
+        # and, if changed, why.
+        self.section_rows = []
+        graded = (SectionGrade.objects.filter(case=case, auditor_grade__isnull=False)
+                  .select_related("section", "auditor_grade"))
+        for sg in graded:
+            grade, reason = f"s{sg.section_id}_grade", f"s{sg.section_id}_reason"
+            self.fields[grade] = forms.ModelChoiceField(
+                label=f"Final grade for \u2018{sg.section.title}\u2019", required=False,
+                widget=forms.RadioSelect, queryset=_grades(case), initial=sg.auditor_grade,
+                help_text="The auditor\u2019s grade is chosen: leave it to agree")
+            self.fields[reason] = forms.CharField(
+                label="If you change it, why?", required=False,
+                widget=forms.Textarea(attrs={"rows": 2}))
+            self.section_rows.append({"grade": sg, "names": (grade, reason)})
+
+    def sections_with_fields(self):
+        for row in self.section_rows:
+            yield {"grade": row["grade"], "fields": [self[n] for n in row["names"]]}
+
+    def section_decisions(self) -> dict[int, dict]:
+        """``{section id: {"grade", "reason"}}`` for :func:`services.case_moderate`."""
+        d = self.cleaned_data
+        return {row["grade"].section_id: {"grade": d.get(row["names"][0]),
+                                          "reason": d.get(row["names"][1]) or ""}
+                for row in self.section_rows}
 
 
 # Configuration ----------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ was drawn with, so old answers and grades always read against their own wording.
 retired, never deleted, so they stay on the comments that carry them.
 
 Grades: the auditor's grade, the moderator's decision (agree, or change with a reason) and the
-final grade.  Every grade given is a ``GradeChange`` row that is never updated or deleted, so
-the history of each case is immutable.
+final grade, for the case as a whole and for each section of the questionnaire (web.md section
+5: each section ends with a grade and the auditor's analysis of why).  Every grade given is a
+``GradeChange`` row that is never updated or deleted, so the history of each case is immutable.
 """
 
 from __future__ import annotations
@@ -255,6 +256,28 @@ class Response(models.Model):
                                                name="audit_one_response_per_question")]
 
 
+class SectionGrade(models.Model):
+    """A case's grades for one section of its questionnaire: the auditor's, with their
+    analysis of why, and the final grade after moderation.  The current state only; every
+    grade given is also a ``GradeChange`` row naming the section."""
+
+    case = models.ForeignKey(AuditCase, on_delete=models.CASCADE, related_name="section_grades")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+")
+    auditor_grade = models.ForeignKey(GradeLevel, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    analysis = models.TextField(blank=True, verbose_name="Why this grade?")
+    final_grade = models.ForeignKey(GradeLevel, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case", "section__order"]
+        constraints = [models.UniqueConstraint(fields=["case", "section"],
+                                               name="audit_one_grade_per_section")]
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id}: {self.section}"
+
+
 class GradeStep(models.TextChoices):
     AUDITOR = "auditor", "Auditor\u2019s grade"
     MODERATOR_AGREED = "agreed", "Moderator agreed"
@@ -262,9 +285,13 @@ class GradeStep(models.TextChoices):
 
 
 class GradeChange(models.Model):
-    """One grade given to a case.  Append-only: never updated, never deleted."""
+    """One grade given to a case or to one of its sections.  Append-only: never updated,
+    never deleted."""
 
     case = models.ForeignKey(AuditCase, on_delete=models.PROTECT, related_name="history")
+    #: The section graded; empty for the grade of the case as a whole.
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
     step = models.CharField(max_length=20, choices=GradeStep.choices)
     grade = models.ForeignKey(GradeLevel, on_delete=models.PROTECT, related_name="+")
     previous = models.ForeignKey(GradeLevel, null=True, blank=True, on_delete=models.PROTECT,

@@ -68,9 +68,12 @@ def case_for(user: User, pk: int) -> AuditCase:
 
 def answer_sheet(case: AuditCase) -> list[dict]:
     """The case's answers laid out on the questionnaire version its round was created with:
-    ``[{"section", "items": [{"question", "answer", "themes"}]}]``, unanswered questions
-    included.  Later versions of the questionnaire never change how old answers read."""
+    ``[{"section", "items": [{"question", "answer", "themes"}], "grade"}]`` (``grade`` the
+    section's :class:`SectionGrade` or None), unanswered questions included.  Later versions
+    of the questionnaire never change how old answers read."""
     responses = {r.question_id: r for r in case.responses.prefetch_related("themes")}
+    grades = {sg.section_id: sg for sg in case.section_grades.select_related(
+        "auditor_grade", "final_grade")}
     sheet = []
     for section in case.round.questionnaire.sections.prefetch_related("questions"):
         items = []
@@ -78,7 +81,7 @@ def answer_sheet(case: AuditCase) -> list[dict]:
             response = responses.get(question.pk)
             items.append({"question": question, "answer": _answer_text(question, response),
                           "themes": list(response.themes.all()) if response else []})
-        sheet.append({"section": section, "items": items})
+        sheet.append({"section": section, "items": items, "grade": grades.get(section.pk)})
     return sheet
 
 

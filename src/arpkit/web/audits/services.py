@@ -24,6 +24,8 @@ from arpkit.web.audits.models import (
     QuestionKind,
     Questionnaire,
     Response,
+    Section,
+    SectionGrade,
     Theme,
 )
 from arpkit.web.core.permissions import Role
@@ -130,13 +132,20 @@ def case_assign(*, case: AuditCase, auditor: User, moderator: User, by: User,
     return case
 
 
+#: ``{section id: {"grade": GradeLevel | None, "analysis": str}}`` from the auditor, and
+#: ``{section id: {"grade": GradeLevel | None, "reason": str}}`` from the moderator.
+SectionInput = dict[int, dict]
+
+
 @transaction.atomic
 def case_save(*, case: AuditCase, by: User, answers: dict[int, dict], difference: str,
-              grade: GradeLevel | None, submit: bool, request: HttpRequest | None = None
-              ) -> AuditCase:
-    """Save the auditor's answers; with ``submit``, record the auditor's grade.
+              grade: GradeLevel | None, submit: bool, sections: SectionInput | None = None,
+              request: HttpRequest | None = None) -> AuditCase:
+    """Save the auditor's answers and section grades; with ``submit``, record the grades.
 
-    ``answers`` maps question id to ``{"choice", "scale_value", "text", "themes"}``.
+    ``answers`` maps question id to ``{"choice", "scale_value", "text", "themes"}``.  Each
+    section of the questionnaire ends with a grade and the auditor's analysis of why
+    (web.md section 5); both are needed for every section before the case can be submitted.
     """
     if case.auditor_id != by.pk or case.status != CaseStatus.ASSIGNED:
         raise ValidationError("only the assigned auditor can change this audit")
@@ -150,10 +159,18 @@ def case_save(*, case: AuditCase, by: User, answers: dict[int, dict], difference
         response.text = (data.get("text") or "").strip()
         response.save()
         response.themes.set(Theme.objects.filter(pk__in=data.get("themes") or []))
+    section_grades = _save_section_grades(case, sections or {})
     case.difference_for_child = difference.strip()
     fields = ["difference_for_child"]
     if submit:
         errors = {}
+        for sg in section_grades:
+            if sg.auditor_grade is None:
+                errors.setdefault(f"s{sg.section_id}_grade",
+                                  f"Choose the grade for \u2018{sg.section.title}\u2019")
+            if not sg.analysis:
+                errors.setdefault(f"s{sg.section_id}_analysis",
+                                  f"Say why you gave \u2018{sg.section.title}\u2019 this grade")
         if grade is None:
             errors["grade"] = "Choose the grade for this case"
         if not case.difference_for_child:
@@ -167,6 +184,9 @@ def case_save(*, case: AuditCase, by: User, answers: dict[int, dict], difference
         case.auditor_grade = grade
         case.status = CaseStatus.SUBMITTED
         fields += ["auditor_grade", "status"]
+        GradeChange.objects.bulk_create(
+            GradeChange(case=case, section=sg.section, step=GradeStep.AUDITOR,
+                        grade=sg.auditor_grade, actor=by) for sg in section_grades)
         GradeChange.objects.create(case=case, step=GradeStep.AUDITOR, grade=grade, actor=by)
     case.save(update_fields=fields)
     record("audits.case_submitted" if submit else "audits.case_saved", actor=by, obj=case,
@@ -174,24 +194,73 @@ def case_save(*, case: AuditCase, by: User, answers: dict[int, dict], difference
     return case
 
 
+def _save_section_grades(case: AuditCase, sections: SectionInput) -> list[SectionGrade]:
+    """Store the auditor's grade and analysis for every section of the case's questionnaire
+    (a section left out keeps what was saved before); returns them in section order."""
+    levels = set(GradeLevel.objects.filter(scale=case.round.scale).values_list("pk", flat=True))
+    saved = {sg.section_id: sg for sg in case.section_grades.all()}
+    out = []
+    for section in Section.objects.filter(questionnaire=case.round.questionnaire):
+        sg = saved.get(section.pk) or SectionGrade(case=case, section=section)
+        if section.pk in sections:
+            data = sections[section.pk]
+            grade = data.get("grade")
+            if grade is not None and grade.pk not in levels:
+                raise ValidationError({f"s{section.pk}_grade":
+                                       "Choose a grade from this round\u2019s scale"})
+            sg.auditor_grade = grade
+            sg.analysis = (data.get("analysis") or "").strip()
+            sg.save()
+        sg.section = section
+        out.append(sg)
+    return out
+
+
 @transaction.atomic
 def case_moderate(*, case: AuditCase, by: User, agree: bool, grade: GradeLevel | None = None,
-                  reason: str = "", request: HttpRequest | None = None) -> AuditCase:
-    """The moderator agrees the auditor's grade or changes it with a reason; that is final."""
+                  reason: str = "", sections: SectionInput | None = None,
+                  request: HttpRequest | None = None) -> AuditCase:
+    """The moderator agrees the auditor's grade or changes it with a reason; that is final.
+
+    The same for each section the auditor graded: a section whose grade is not changed (left
+    out of ``sections``, or given the auditor's grade) is agreed; a changed one needs a reason.
+    """
     if case.moderator_id != by.pk or case.status != CaseStatus.SUBMITTED:
         raise ValidationError("only the assigned moderator can moderate a submitted audit")
+    errors = {}
+    if not agree:
+        if grade is None or grade == case.auditor_grade:
+            errors["grade"] = "Choose a different grade, or agree the auditor\u2019s grade"
+        if not reason.strip():
+            errors["reason"] = "Give the reason for changing the grade"
+    decisions = []
+    graded = case.section_grades.filter(auditor_grade__isnull=False).select_related(
+        "section", "auditor_grade")
+    for sg in graded:
+        data = (sections or {}).get(sg.section_id) or {}
+        final = data.get("grade") or sg.auditor_grade
+        why = (data.get("reason") or "").strip()
+        if final.scale_id != case.round.scale_id:
+            errors[f"s{sg.section_id}_grade"] = "Choose a grade from this round\u2019s scale"
+        elif final != sg.auditor_grade and not why:
+            errors[f"s{sg.section_id}_reason"] = (
+                f"Give the reason for changing the grade for \u2018{sg.section.title}\u2019")
+        decisions.append((sg, final, why))
+    if errors:
+        raise ValidationError(errors)
+    for sg, final, why in decisions:
+        changed = final != sg.auditor_grade
+        GradeChange.objects.create(
+            case=case, section=sg.section,
+            step=GradeStep.MODERATOR_CHANGED if changed else GradeStep.MODERATOR_AGREED,
+            grade=final, previous=sg.auditor_grade, reason=why if changed else "", actor=by)
+        sg.final_grade = final
+        sg.save(update_fields=["final_grade"])
     if agree:
         final = case.auditor_grade
         GradeChange.objects.create(case=case, step=GradeStep.MODERATOR_AGREED, grade=final,
                                    previous=case.auditor_grade, actor=by)
     else:
-        errors = {}
-        if grade is None or grade == case.auditor_grade:
-            errors["grade"] = "Choose a different grade, or agree the auditor\u2019s grade"
-        if not reason.strip():
-            errors["reason"] = "Give the reason for changing the grade"
-        if errors:
-            raise ValidationError(errors)
         final = grade
         GradeChange.objects.create(case=case, step=GradeStep.MODERATOR_CHANGED, grade=grade,
                                    previous=case.auditor_grade, reason=reason.strip(),
@@ -200,5 +269,6 @@ def case_moderate(*, case: AuditCase, by: User, agree: bool, grade: GradeLevel |
     case.status = CaseStatus.AGREED
     case.save(update_fields=["final_grade", "status"])
     record("audits.case_moderated", actor=by, obj=case, request=request,
-           extra={"agreed": agree})
+           extra={"agreed": agree,
+                  "sections_changed": sum(f != sg.auditor_grade for sg, f, _ in decisions)})
     return case

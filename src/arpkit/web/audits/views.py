@@ -103,6 +103,8 @@ def round_findings(request: HttpRequest, pk: int) -> HttpResponse:
         "round": audit_round, "unsuppressed": unsuppressed,
         "rows": findings.for_display(findings.findings_frame(audit_round,
                                                              unsuppressed=unsuppressed)),
+        "sections": findings.sections_for_display(findings.section_findings_frame(
+            audit_round, unsuppressed=unsuppressed)),
         "themes": findings.themes_frame(audit_round,
                                         unsuppressed=unsuppressed).to_dict("records")})
 
@@ -140,7 +142,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _moderate(request, case)
     return render(request, "audits/case.html", {
         "case": case, "sheet": selectors.answer_sheet(case),
-        "history": case.history.select_related("grade", "previous", "actor")})
+        "history": case.history.select_related("section", "grade", "previous", "actor")})
 
 
 def _audit(request: HttpRequest, case) -> HttpResponse:
@@ -151,7 +153,7 @@ def _audit(request: HttpRequest, case) -> HttpResponse:
             services.case_save(case=case, by=request.user, answers=form.answers(),
                                difference=form.cleaned_data["difference"],
                                grade=form.cleaned_data["grade"], submit=submit,
-                               request=request)
+                               sections=form.section_grades(), request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -170,7 +172,8 @@ def _moderate(request: HttpRequest, case) -> HttpResponse:
         try:
             services.case_moderate(case=case, by=request.user,
                                    agree=data["decision"] == "agree", grade=data["grade"],
-                                   reason=data["reason"], request=request)
+                                   reason=data["reason"], sections=form.section_decisions(),
+                                   request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
