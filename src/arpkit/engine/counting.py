@@ -125,40 +125,23 @@ def qualifying_children(con, period: int, sources: dict[str, str | None],
     j = both.join(c, "child_key")
     j = j.filter(j.birth_month.notnull(), j.birth_month <= j.count_date,
                  _age(j.count_date, j.birth_month) < 18)
-    # The earliest qualifying date, and the authority and team on it, in ONE aggregation
-    # (a join back to each child's earliest date would read every row twice).  Authorities
-    # and teams are few, so each is looked up in a small table of its distinct values ranked
-    # alphabetically, and day * SLOT + rank is a number whose minimum is the earliest date's
-    # first value; a missing team takes the last slot, so as with MIN(team) a recorded team
-    # wins over none on the same date.
-    e = con.table("events")
-    las = _ranked(e.la_code, "la")
-    teams = _ranked(e.filter(e.team.notnull()).team, "team")
-    j = j.join(las, j.la_code == las.la_value).left_join(teams, j.team == teams.team_value)
-    day = j.count_date.epoch_days().cast("int64") * _SLOT
-    q = j.group_by(["stage", "basis", "child_key"]).agg(
-        count_date=j.count_date.min(),
-        first_la=(day + j.la_rank).min(),
-        first_team=(day + j.team_rank.fill_null(_SLOT - 1)).min(),
-    )
-    q = q.mutate(la_rank=q.first_la % _SLOT, team_rank=q.first_team % _SLOT)
-    q = q.join(las, q.la_rank == las.la_rank).left_join(teams, q.team_rank == teams.team_rank)
-    q = q.select("stage", "basis", "child_key", la_code=q.la_value, count_date=q.count_date,
-                 team=q.team_value)
+    # The earliest qualifying date and the team on it in ONE aggregation (a join back to
+    # each child's earliest date would read every row twice): the minimum of (date, team
+    # missing, team) is the earliest date's alphabetically first team, a recorded team
+    # winning over none on the same date, as with MIN(team).  Structs compare field by field
+    # in DuckDB and Spark alike.  (Ranking the distinct teams in a lookup table and joining
+    # it did the same, but the backend could not tell that table was small: DuckDB built the
+    # join on the qualifying rows and ran out of memory under the 1 GB limit on a
+    # 5,000,000-child warehouse; benchmarks/README.md.)  The authority is grouped on: a child
+    # key is the HMAC of the authority and the child's id (pseudonymise.py), so all of a
+    # child's events carry one authority and it adds no groups.
+    first = ibis.struct({"day": j.count_date, "missing": j.team.isnull().cast("int8"),
+                         "team": j.team.fill_null("")}).min()
+    q = j.group_by(["stage", "basis", "child_key", "la_code"]).agg(first=first)
+    q = q.select("stage", "basis", "child_key", "la_code", count_date=q.first["day"],
+                 team=ibis.ifelse(q.first["missing"] == 1, ibis.null("string"),
+                                  q.first["team"]))
     return _fill_team(con, q, period)
-
-
-#: Room for the rank of a value below one day in :func:`qualifying_children`'s composite
-#: numbers (2^31 distinct values; days since 1970 times this stays within int64).
-_SLOT = 2**31
-
-
-def _ranked(values: ir.Column, prefix: str) -> ir.Table:
-    """The distinct values of a column ranked alphabetically from 0 (``<prefix>_value``,
-    ``<prefix>_rank``): a small lookup table (authorities, teams)."""
-    t = values.name(f"{prefix}_value").as_table().distinct()
-    return t.mutate(**{f"{prefix}_rank": ibis.row_number().over(order_by=t[f"{prefix}_value"])
-                       .cast("int64")})
 
 
 def _fill_team(con, q: ir.Table, period: int) -> ir.Table:
