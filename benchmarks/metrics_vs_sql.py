@@ -63,10 +63,10 @@ JOBS = ("sql", "sql-cube", "arpkit-none", "arpkit-dfe")
 LABELS = {"sql": "sql floor", "sql-cube": "sql full cube", "arpkit-none": "arpkit (no suppression)",
           "arpkit-dfe": "arpkit (DfE suppression)"}
 
-#: The floor: arpkit's counting rules for rates, hand-written for DuckDB.  $1 = period,
-#: $2 = first day, $3 = 31 March.  Stage sources in preference order, as counting.py.
-FLOOR_SQL = """
-WITH prefs(stage, source, pref) AS (VALUES
+#: The source each stage is counted from in the year (the first present in preference order,
+#: as counting.STAGE_SOURCES): two CTEs, ``prefs`` and ``chosen``, shared by both queries.
+#: ``{period}`` is the query's parameter for the collection year.
+CHOSEN_SOURCES = """prefs(stage, source, pref) AS (VALUES
   ('contact', 'annex_a', 1), ('contact', 'case_extract', 2),
   ('early_help', 'annex_a', 1), ('early_help', 'case_extract', 2),
   ('referral', 'cin_census', 1), ('referral', 'annex_a', 2), ('referral', 'case_extract', 3),
@@ -79,9 +79,14 @@ WITH prefs(stage, source, pref) AS (VALUES
 chosen AS (
   SELECT p.stage, arg_min(p.source, p.pref) AS source
   FROM prefs p
-  JOIN (SELECT DISTINCT stage, source FROM events WHERE period = $1 OR period IS NULL) h
+  JOIN (SELECT DISTINCT stage, source FROM events WHERE period = {period} OR period IS NULL) h
     USING (stage, source)
-  GROUP BY p.stage),
+  GROUP BY p.stage)"""
+
+#: The floor: arpkit's counting rules for rates, hand-written for DuckDB.  $1 = period,
+#: $2 = first day, $3 = 31 March.  Stage sources in preference order, as counting.py.
+FLOOR_SQL = """
+WITH """ + CHOSEN_SOURCES.format(period="$1") + """,
 ev AS (
   SELECT e.stage, e.child_key, e.start_date, e.end_date, e.rne
   FROM events e JOIN chosen c ON e.stage = c.stage AND e.source = c.source
@@ -135,22 +140,7 @@ ORDER BY ALL
 CUBE_STATEMENTS = [
   # the chosen source per stage, as counting.STAGE_SOURCES and the floor
 """CREATE TEMP TABLE cube_ev AS
-WITH prefs(stage, source, pref) AS (VALUES
-  ('contact', 'annex_a', 1), ('contact', 'case_extract', 2),
-  ('early_help', 'annex_a', 1), ('early_help', 'case_extract', 2),
-  ('referral', 'cin_census', 1), ('referral', 'annex_a', 2), ('referral', 'case_extract', 3),
-  ('assessment', 'cin_census', 1), ('assessment', 'annex_a', 2),
-  ('assessment', 'case_extract', 3),
-  ('s47', 'cin_census', 1), ('s47', 'annex_a', 2), ('s47', 'case_extract', 3),
-  ('cin', 'cin_census', 1), ('cin', 'annex_a', 2), ('cin', 'case_extract', 3),
-  ('cp_plan', 'cin_census', 1), ('cp_plan', 'annex_a', 2), ('cp_plan', 'case_extract', 3),
-  ('cla', 'ssda903', 1), ('cla', 'annex_a', 2), ('cla', 'case_extract', 3)),
-chosen AS (
-  SELECT p.stage, arg_min(p.source, p.pref) AS source
-  FROM prefs p
-  JOIN (SELECT DISTINCT stage, source FROM events WHERE period = $period OR period IS NULL) h
-    USING (stage, source)
-  GROUP BY p.stage)
+WITH """ + CHOSEN_SOURCES.format(period="$period") + """
 SELECT e.stage, e.child_key, e.start_date, e.end_date, e.rne, e.team
 FROM events e JOIN chosen c ON e.stage = c.stage AND e.source = c.source
 WHERE (e.period = $period OR e.period IS NULL)
