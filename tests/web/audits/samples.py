@@ -9,6 +9,7 @@ from arpkit.web.audits.models import (
     AuditCase,
     AuditRound,
     CaseStatus,
+    Escalation,
     GradeLevel,
     GradeScale,
     Question,
@@ -53,6 +54,15 @@ def _case(user) -> dict:
         case.auditor = user
         case.status = CaseStatus.ASSIGNED
         case.save()
+    return {"pk": case.pk}
+
+
+def _escalated_case(user) -> dict:
+    """A case of a round the user manages, graded below Good at moderation."""
+    case = make_round(user).cases.first()
+    below = case.round.scale.levels.filter(good_or_better=False).first()
+    AuditCase.objects.filter(pk=case.pk).update(status=CaseStatus.AGREED, final_grade=below)
+    Escalation.objects.create(case=case, reason=f"The case as a whole: {below.label}")
     return {"pk": case.pk}
 
 
@@ -105,6 +115,7 @@ SAMPLES = {
     "audits:findings": _round,
     "audits:findings_export": _round,
     "audits:assign": _case_to_assign,
+    "audits:escalation": _escalated_case,
     "audits:case": _case,
     "audits:questionnaire": _questionnaire,
     "audits:questionnaire_new_version": _questionnaire,

@@ -17,6 +17,7 @@ from arpkit.web.audits.models import (
     AuditCase,
     AuditRound,
     CaseStatus,
+    Escalation,
     GradeChange,
     GradeLevel,
     GradeScale,
@@ -258,6 +259,63 @@ def test_a_case_submitted_before_sections_were_graded_is_moderated_as_a_whole(pe
     case.refresh_from_db()
     assert (case.status, case.final_grade) == (CaseStatus.AGREED, good)
     assert not SectionGrade.objects.filter(case=case).exists()
+
+
+def test_a_final_grade_below_good_escalates_the_case_until_the_action_is_recorded(
+        people, warehouse):
+    from arpkit.web.audit.models import AuditEvent
+
+    audit_round = draw(people)
+    low, fine = audit_round.cases.all()[:2]
+    good, ri, inadequate = (GradeLevel.objects.get(rank=r) for r in (2, 3, 4))
+    first = Section.objects.filter(questionnaire=audit_round.questionnaire).first()
+    for case in (low, fine):
+        assign(people, case)
+    url = reverse("audits:case", args=[low.pk])
+    client_for(people["aud"]).post(url, answers_for(low, good, sections={first.title: inadequate}))
+    client_for(people["mod"]).post(url, {"decision": "change", "grade": ri.pk,
+                                         "reason": "No plan for the child's faith"})
+    fine_url = reverse("audits:case", args=[fine.pk])
+    client_for(people["aud"]).post(fine_url, answers_for(fine, good))
+    client_for(people["mod"]).post(fine_url, {"decision": "agree"})
+
+    assert not Escalation.objects.filter(case=fine).exists()
+    escalation = Escalation.objects.get(case=low)
+    assert escalation.is_open
+    assert escalation.reason == (f"The case as a whole: {ri.label}; "
+                                 f"\u2018{first.title}\u2019: {inadequate.label}")
+    lead = client_for(people["lead"])
+    round_page = lead.get(reverse("audits:round", args=[audit_round.pk])).content.decode()
+    assert f"Record the action for case {low.pk}" in round_page
+    assert f"for case {fine.pk}" not in round_page
+
+    page_url = reverse("audits:escalation", args=[low.pk])
+    assert client_for(people["aud"]).get(page_url).status_code == 403
+    assert lead.get(reverse("audits:escalation", args=[fine.pk])).status_code == 404
+    page = unescape(lead.get(page_url).content.decode())
+    assert escalation.reason in page and "No plan for the child's faith" in page
+    missing = unescape(lead.post(page_url, {"escalated_to": " ", "action": ""})
+                       .content.decode())
+    assert "Say who the case was escalated to" in missing  # says what is missing
+    assert Escalation.objects.get(pk=escalation.pk).is_open
+
+    response = lead.post(page_url, {"escalated_to": "Team manager, North CIN team",
+                                    "action": "Revisit the plan with the family by 1 March"})
+    assert response.status_code == 302
+    escalation.refresh_from_db()
+    assert not escalation.is_open and escalation.closed_by == people["lead"]
+    assert escalation.action == "Revisit the plan with the family by 1 March"
+    assert f"Action recorded for case {low.pk}" in lead.get(
+        reverse("audits:round", args=[audit_round.pk])).content.decode()
+    lead.post(page_url, {"escalated_to": "Someone else", "action": "Changed"})
+    escalation.refresh_from_db()
+    assert escalation.escalated_to == "Team manager, North CIN team"  # closed: not rewritten
+    with pytest.raises(ValidationError):
+        services.escalation_close(escalation=escalation, by=people["lead"],
+                                  escalated_to="x", action="y")
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"audits.case_escalated", "audits.escalation_viewed",
+            "audits.escalation_closed"} <= actions
 
 
 def test_auditors_see_only_the_cases_assigned_to_them(people, warehouse):

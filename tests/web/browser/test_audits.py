@@ -87,7 +87,16 @@ def test_a_round_is_drawn_audited_moderated_and_reported(live_server, signed_in,
     assert finals[0] == "Requires improvement to be good"
     assert set(finals[1:]) == {"Good"}
 
+    # A section graded below Good escalated the case: the lead records the action.
     page = signed_in(lee)
+    page.goto(live_server.url + f"/case-audits/rounds/{case.round_id}/")
+    page.get_by_role("link", name=f"Record the action for case {case.pk}").click()
+    assert_accessible(page)
+    page.get_by_label("Who was the case escalated to?").fill("Team manager, CIN team")
+    page.get_by_label("What action was agreed?").fill("Plan revisited with the family")
+    page.get_by_role("button", name="Record the action").click()
+    expect(page.get_by_text(f"The action for case {case.pk} has been recorded.")).to_be_visible()
+
     page.goto(live_server.url + f"/case-audits/rounds/{case.round_id}/findings/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Findings: Autumn audit")
     assert_accessible(page)

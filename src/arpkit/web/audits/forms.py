@@ -213,6 +213,16 @@ class ModerateForm(forms.Form):
                 for row in self.section_rows}
 
 
+class EscalationForm(forms.Form):
+    escalated_to = forms.CharField(
+        label="Who was the case escalated to?", max_length=200,
+        help_text="Their role and team, for example the team manager of the North CIN team",
+        error_messages={"required": "Say who the case was escalated to"})
+    action = forms.CharField(label="What action was agreed?",
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             error_messages={"required": "Say what action was agreed"})
+
+
 # Configuration ----------------------------------------------------------------------------------
 
 class NameForm(forms.Form):

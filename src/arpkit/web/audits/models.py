@@ -278,6 +278,34 @@ class SectionGrade(models.Model):
         return f"Case {self.case_id}: {self.section}"
 
 
+class Escalation(models.Model):
+    """A case with a final grade below Good, for the case or for one of its sections, raised
+    for action (web.md section 5: a grade of Requires improvement or Inadequate triggers
+    escalation, as in Durham's process).  Opened by the moderation that gave the grade; the
+    programme lead or an analyst records who it went to and the action agreed, which closes
+    it.  "Below Good" is the grading scale's own: a grade not marked good or better."""
+
+    case = models.OneToOneField(AuditCase, on_delete=models.PROTECT, related_name="escalation")
+    reason = models.TextField(help_text="The grades below Good, as given at moderation")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    escalated_to = models.CharField(max_length=200, blank=True,
+                                    verbose_name="Who the case was escalated to")
+    action = models.TextField(blank=True, verbose_name="The action agreed")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Escalation of case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
 class GradeStep(models.TextChoices):
     AUDITOR = "auditor", "Auditor\u2019s grade"
     MODERATOR_AGREED = "agreed", "Moderator agreed"

@@ -15,6 +15,7 @@ from arpkit.web.audits.models import (
     AuditCase,
     AuditRound,
     CaseStatus,
+    Escalation,
     GradeLevel,
     GradeScale,
     Question,
@@ -44,6 +45,15 @@ def case_for_manager(user: User, pk: int) -> AuditCase:
              .select_related("round").first())
     if found is None:
         raise Http404("no such audit case")
+    return found
+
+
+def escalation_for_manager(user: User, pk: int) -> Escalation:
+    """The escalation of case ``pk`` in a round the user manages (404 if there is none)."""
+    found = (Escalation.objects.filter(case__pk=pk, case__round__in=rounds_visible_to(user))
+             .select_related("case__round", "closed_by").first())
+    if found is None:
+        raise Http404("no escalation for this audit case")
     return found
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from arpkit.engine.sampling import Draw, SamplingError, draw_sample, frame_fingerprint
 from arpkit.web.accounts.models import User
@@ -16,6 +17,7 @@ from arpkit.web.audits.models import (
     AuditCase,
     AuditRound,
     CaseStatus,
+    Escalation,
     GradeChange,
     GradeLevel,
     GradeScale,
@@ -271,4 +273,35 @@ def case_moderate(*, case: AuditCase, by: User, agree: bool, grade: GradeLevel |
     record("audits.case_moderated", actor=by, obj=case, request=request,
            extra={"agreed": agree,
                   "sections_changed": sum(f != sg.auditor_grade for sg, f, _ in decisions)})
+    below = [("The case as a whole", final)] if not final.good_or_better else []
+    below += [(f"\u2018{sg.section.title}\u2019", f) for sg, f, _ in decisions
+              if not f.good_or_better]
+    if below:
+        escalation = Escalation.objects.create(
+            case=case, reason="; ".join(f"{what}: {grade.label}" for what, grade in below))
+        record("audits.case_escalated", actor=by, obj=case, request=request,
+               extra={"escalation": escalation.pk, "grades_below_good": len(below)})
     return case
+
+
+@transaction.atomic
+def escalation_close(*, escalation: Escalation, by: User, escalated_to: str, action: str,
+                     request: HttpRequest | None = None) -> Escalation:
+    """Record who an escalated case went to and the action agreed; that closes it."""
+    if not escalation.is_open:
+        raise ValidationError("This escalation has already been closed")
+    errors = {}
+    if not escalated_to.strip():
+        errors["escalated_to"] = "Say who the case was escalated to"
+    if not action.strip():
+        errors["action"] = "Say what action was agreed"
+    if errors:
+        raise ValidationError(errors)
+    escalation.escalated_to = escalated_to.strip()
+    escalation.action = action.strip()
+    escalation.closed_by = by
+    escalation.closed_at = timezone.now()
+    escalation.save(update_fields=["escalated_to", "action", "closed_by", "closed_at"])
+    record("audits.escalation_closed", actor=by, obj=escalation.case, request=request,
+           extra={"escalation": escalation.pk})
+    return escalation

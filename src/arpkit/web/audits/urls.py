@@ -12,6 +12,7 @@ urlpatterns = [
     path("rounds/<int:pk>/findings/", views.round_findings, name="findings"),
     path("rounds/<int:pk>/findings.xlsx", views.findings_export, name="findings_export"),
     path("cases/<int:pk>/assign/", views.case_assign, name="assign"),
+    path("cases/<int:pk>/escalation/", views.escalation, name="escalation"),
     path("my-cases/", views.my_cases, name="my_cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     # configuration: questionnaires, grading scales and comment themes

@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 
 from arpkit.web.audit.services import record
 from arpkit.web.audits import findings, selectors, services
-from arpkit.web.audits.forms import AssignForm, AuditForm, ModerateForm, RoundForm
+from arpkit.web.audits.forms import (
+    AssignForm,
+    AuditForm,
+    EscalationForm,
+    ModerateForm,
+    RoundForm,
+)
 from arpkit.web.audits.models import CaseStatus
 from arpkit.web.core.access import access
 from arpkit.web.core.forms import apply_service_errors
@@ -54,7 +60,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record("audits.round_viewed", actor=request.user, obj=audit_round, request=request)
     return render(request, "audits/round.html", {
         "round": audit_round,
-        "cases": audit_round.cases.select_related("auditor", "moderator", "final_grade")})
+        "cases": audit_round.cases.select_related("auditor", "moderator", "final_grade",
+                                                  "escalation")})
 
 
 @access("audits.manage_rounds")
@@ -91,6 +98,30 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Case {case.pk} assigned.")
             return redirect("audits:round", pk=case.round_id)
     return render(request, "audits/assign.html", {"case": case, "form": form})
+
+
+@access("audits.manage_rounds")
+def escalation(request: HttpRequest, pk: int) -> HttpResponse:
+    """An escalated case: its answers and grades, and who it went to with the action agreed
+    (recorded here, which closes it)."""
+    found = selectors.escalation_for_manager(request.user, pk)
+    form = EscalationForm(request.POST or None) if found.is_open else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.escalation_close(escalation=found, by=request.user, request=request,
+                                      **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"The action for case {pk} has been recorded.")
+            return redirect("audits:round", pk=found.case.round_id)
+    if request.method == "GET":
+        record("audits.escalation_viewed", actor=request.user, obj=found.case, request=request)
+    case = found.case
+    return render(request, "audits/escalation.html", {
+        "case": case, "escalation": found, "form": form,
+        "sheet": selectors.answer_sheet(case),
+        "history": case.history.select_related("section", "grade", "previous", "actor")})
 
 
 @access("audits.view_findings")
