@@ -37,11 +37,15 @@ def _load_benchmark():
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def bench():
+    return _load_benchmark()
+
+
+@pytest.fixture(scope="module")
+def runs(bench, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The benchmark's floor, hand-written cube and arpkit jobs, run by its own worker on a
     1,000-child authority; their outputs."""
     out = tmp_path_factory.mktemp("bench")
-    bench = _load_benchmark()
     # The test key is set for the whole session (conftest.pytest_configure).
     folder = generate(out / "returns", children=1000, seed=11, period=PERIOD).out_dir
     warehouse = out / "w.duckdb"
@@ -51,34 +55,33 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         paths[job] = out / f"{job}.parquet"
         bench.worker(job, warehouse, warehouse, PERIOD, paths[job])
     paths["arpkit-cube"] = paths["arpkit-none"].with_suffix(".cube")
-    paths["module"] = bench
     return paths
 
 
-def test_the_floor_counts_the_same_children_and_rates_as_arpkit(runs):
-    verdict = runs["module"]._agreement(runs["sql"], runs["arpkit-none"])
+def test_the_floor_counts_the_same_children_and_rates_as_arpkit(bench, runs):
+    verdict = bench._agreement(runs["sql"], runs["arpkit-none"])
     assert verdict.startswith("yes"), verdict
 
 
-def test_the_hand_written_cube_is_arpkits_cube_cell_by_cell(runs):
+def test_the_hand_written_cube_is_arpkits_cube_cell_by_cell(bench, runs):
     cube = pd.read_parquet(runs["sql-cube"])
     assert len(cube) > 100  # every stage, breakdown and team of the authority
     assert cube["team"].ne("not recorded").any()  # teams were found, not all defaulted
-    verdict = runs["module"]._cube_agreement(runs["sql-cube"], runs["arpkit-cube"])
+    verdict = bench._cube_agreement(runs["sql-cube"], runs["arpkit-cube"])
     assert verdict.startswith("yes"), verdict
 
 
-def test_the_cube_check_notices_a_cell_or_a_conversion_that_differs(runs, tmp_path):
+def test_the_cube_check_notices_a_cell_or_a_conversion_that_differs(bench, runs, tmp_path):
     cube = pd.read_parquet(runs["sql-cube"])
     moved = cube.copy()
     moved.loc[moved.index[0], "n"] += 1
     moved.to_parquet(tmp_path / "moved.parquet", index=False)
-    verdict = runs["module"]._cube_agreement(tmp_path / "moved.parquet", runs["arpkit-cube"])
+    verdict = bench._cube_agreement(tmp_path / "moved.parquet", runs["arpkit-cube"])
     assert verdict.startswith("NO") and "children equal in every cell: False" in verdict
 
     flagged = cube.copy()
     row = flagged.index[(flagged["stage"] == "referral") & (flagged["basis"] == "in_year")][0]
     flagged.loc[row, "x_s47"] += 1
     flagged.to_parquet(tmp_path / "flagged.parquet", index=False)
-    verdict = runs["module"]._cube_agreement(tmp_path / "flagged.parquet", runs["arpkit-cube"])
+    verdict = bench._cube_agreement(tmp_path / "flagged.parquet", runs["arpkit-cube"])
     assert verdict.startswith("NO") and "referral>s47" in verdict

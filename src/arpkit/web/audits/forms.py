@@ -214,13 +214,13 @@ class ModerateForm(forms.Form):
 
 
 class EscalationForm(forms.Form):
+    """Both answers are required by :func:`services.escalation_close`, which says so."""
+
     escalated_to = forms.CharField(
-        label="Who was the case escalated to?", max_length=200,
-        help_text="Their role and team, for example the team manager of the North CIN team",
-        error_messages={"required": "Say who the case was escalated to"})
-    action = forms.CharField(label="What action was agreed?",
-                             widget=forms.Textarea(attrs={"rows": 4}),
-                             error_messages={"required": "Say what action was agreed"})
+        label="Who was the case escalated to?", max_length=200, required=False,
+        help_text="Their role and team, for example the team manager of the North CIN team")
+    action = forms.CharField(label="What action was agreed?", required=False,
+                             widget=forms.Textarea(attrs={"rows": 4}))
 
 
 # Configuration ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from arpkit.web.audits.models import (
     AuditRound,
     CaseStatus,
     Escalation,
+    GradeChange,
     GradeLevel,
     GradeScale,
     Question,
@@ -93,6 +94,11 @@ def answer_sheet(case: AuditCase) -> list[dict]:
                           "themes": list(response.themes.all()) if response else []})
         sheet.append({"section": section, "items": items, "grade": grades.get(section.pk)})
     return sheet
+
+
+def grade_history(case: AuditCase) -> QuerySet[GradeChange]:
+    """Every grade given to the case and its sections, oldest first, ready to list."""
+    return case.history.select_related("section", "grade", "previous", "actor")
 
 
 def _answer_text(question: Question, response) -> str:

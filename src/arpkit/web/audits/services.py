@@ -199,7 +199,6 @@ def case_save(*, case: AuditCase, by: User, answers: dict[int, dict], difference
 def _save_section_grades(case: AuditCase, sections: SectionInput) -> list[SectionGrade]:
     """Store the auditor's grade and analysis for every section of the case's questionnaire
     (a section left out keeps what was saved before); returns them in section order."""
-    levels = set(GradeLevel.objects.filter(scale=case.round.scale).values_list("pk", flat=True))
     saved = {sg.section_id: sg for sg in case.section_grades.all()}
     out = []
     for section in Section.objects.filter(questionnaire=case.round.questionnaire):
@@ -207,7 +206,7 @@ def _save_section_grades(case: AuditCase, sections: SectionInput) -> list[Sectio
         if section.pk in sections:
             data = sections[section.pk]
             grade = data.get("grade")
-            if grade is not None and grade.pk not in levels:
+            if grade is not None and grade.scale_id != case.round.scale_id:
                 raise ValidationError({f"s{section.pk}_grade":
                                        "Choose a grade from this round\u2019s scale"})
             sg.auditor_grade = grade

@@ -121,7 +121,7 @@ def escalation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "audits/escalation.html", {
         "case": case, "escalation": found, "form": form,
         "sheet": selectors.answer_sheet(case),
-        "history": case.history.select_related("section", "grade", "previous", "actor")})
+        "history": selectors.grade_history(case)})
 
 
 @access("audits.view_findings")
@@ -173,7 +173,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _moderate(request, case)
     return render(request, "audits/case.html", {
         "case": case, "sheet": selectors.answer_sheet(case),
-        "history": case.history.select_related("section", "grade", "previous", "actor")})
+        "history": selectors.grade_history(case)})
 
 
 def _audit(request: HttpRequest, case) -> HttpResponse:
